@@ -1,0 +1,32 @@
+"""``rerank-bench optimizations``: list the registry."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.optimization import registry
+
+
+@click.command()
+def command() -> None:
+    """List every optimization: stages, lossless or lossy, and availability here."""
+    table = Table(title="optimizations")
+    for column in ("name", "stages", "kind", "available", "conflicts with", "description"):
+        table.add_column(column, overflow="fold")
+
+    for name, cls in registry().items():
+        reason = cls.unavailable_reason()
+        table.add_row(
+            name,
+            ", ".join(cls.stages),
+            "lossless" if cls.lossless else "lossy",
+            "yes" if reason is None else f"no: {reason}",
+            ", ".join(cls.conflicts) or "-",
+            cls.description,
+        )
+    Console().print(table)
+
+
+command.name = "optimizations"

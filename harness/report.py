@@ -1,0 +1,146 @@
+"""Render a result as a terminal table and as ``report.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.pipeline import STAGES
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _ratio(speedup: dict | None) -> str:
+    if not speedup:
+        return "-"
+    low, high = speedup["ci"]
+    return f"{speedup['ratio']:.2f}x [{low:.2f}, {high:.2f}]"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _yes(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def stage_names(result: dict[str, Any]) -> list[str]:
+    """Return the standard stages, then any inserted ones, in first-seen order."""
+    names = list(STAGES)
+    for config in result["configs"]:
+        for name in config["stages"]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """Return one table row per configuration, fastest p95 first."""
+    stages = stage_names(result)
+    ordered = sorted(result["configs"], key=lambda c: c["total"]["p95_ms"])
+    table = []
+    for config in ordered:
+        quality = config["quality"]
+        verdicts = config["verdicts"]
+        table.append(
+            [
+                config["name"],
+                "lossless" if config["lossless"] else "lossy",
+                str(config["samples"]),
+                _ms(config["total"]["p50_ms"]),
+                f"{_ms(config['total']['p95_ms'])} [{_ms(config['total']['p95_ci_ms'][0])}, {_ms(config['total']['p95_ci_ms'][1])}]",
+                _ms(config["total"]["p99_ms"]),
+                *[_ms(config["stages"].get(stage, {}).get("p95_ms")) for stage in stages],
+                _ratio(config["speedup_p95"]),
+                "-" if quality["ndcg_at_10"] is None else f"{quality['ndcg_at_10']:.4f}",
+                _share(quality["top10_overlap"]),
+                _share(quality["identical_ranking_rate"]),
+                _yes(verdicts["meets_p95_target"]),
+                _yes(verdicts["quick_win"]),
+                _yes(verdicts["architectural"]),
+            ]
+        )
+    return table
+
+
+def headers(result: dict[str, Any]) -> list[str]:
+    targets = result["targets"]
+    return [
+        "configuration", "kind", "n", "p50 ms", "p95 ms [95% CI]", "p99 ms",
+        *[f"{stage} p95" for stage in stage_names(result)],
+        "speedup p95 [95% CI]", "NDCG@10", "top-10 overlap", "identical",
+        f"<= {targets['p95_ms']:g} ms",
+        f"-{targets['quick_win_reduction']:.0%}",
+        f"{targets['architectural_speedup']:g}x",
+    ]
+
+
+def print_table(result: dict[str, Any], console: Console) -> None:
+    """Print the summary table, the per-stage table and any warnings."""
+    header, body = headers(result), rows(result)
+    stage_count = len(stage_names(result))
+    split = 6  # columns before the stage columns
+
+    summary = Table(title=f"{result['scenario']['name']}: {result['run_id']}")
+    for name in header[:split] + header[split + stage_count :]:
+        summary.add_column(name, overflow="fold")
+    for row in body:
+        summary.add_row(*row[:split], *row[split + stage_count :])
+    console.print(summary)
+
+    stages = Table(title="p95 by stage (ms)")
+    for name in [header[0]] + [h.removesuffix(" p95") for h in header[split : split + stage_count]]:
+        stages.add_column(name, overflow="fold")
+    for row in body:
+        stages.add_row(row[0], *row[split : split + stage_count])
+    console.print(stages)
+
+    for line in warning_lines(result):
+        console.print(f"[yellow]warning:[/yellow] {line}")
+    if not result["complete"]:
+        console.print(f"[red]incomplete run:[/red] {result['stopped']}")
+
+
+def warning_lines(result: dict[str, Any]) -> list[str]:
+    return [f"{config['name']}: {w}" for config in result["configs"] for w in config.get("warnings", [])]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """Return ``report.md`` for one result."""
+    env = result["environment"]
+    shape = result["scenario"]["shape"]
+    lines = [
+        f"# rerank-bench run {result['run_id']}",
+        "",
+        f"- Scenario: `{result['scenario']['name']}` ({result['scenario']['path']})",
+        f"- Created: {result['created_at']}; complete: {'yes' if result['complete'] else 'no'}",
+        f"- Workload: {shape['candidates']} candidates, {shape['model_features']} model features "
+        f"({shape['stored_features']} stored), {shape['trees']} trees of depth {shape['max_depth']}, "
+        f"top {shape['top_k']}",
+        f"- Machine: {env['cpu']}, {env['cores']} cores, Python {env['python']}, Redis {env['redis_version']} "
+        f"({env['redis_parser']} parser), commit {env['git_commit']}",
+        "",
+    ]
+    if not result["complete"]:
+        lines += [f"**Incomplete run:** {result['stopped']}", ""]
+
+    lines += _markdown_table(headers(result), rows(result))
+    warnings = warning_lines(result)
+    if warnings:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in warnings]
+    lines += ["", "Latencies in milliseconds. Speedups are paired per request against the baseline."]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_table(header: list[str], body: list[list[str]]) -> list[str]:
+    escape = lambda cell: cell.replace("|", "\\|")  # noqa: E731
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(escape(c) for c in row) + " |" for row in body]
+    return out

@@ -1,0 +1,37 @@
+"""Stage ``score``: the XGBoost model's score for every candidate."""
+
+from __future__ import annotations
+
+import numpy as np
+import xgboost as xgb
+
+from harness.pipeline import RequestContext
+from harness.runtime import Runtime
+
+
+class ScorePerCandidate:
+    """One prediction per candidate on a one-row DMatrix, as naive code does."""
+
+    name = "score"
+
+    def __init__(self, runtime: Runtime):
+        self.booster = runtime.booster
+
+    def __call__(self, context: RequestContext) -> None:
+        scores = []
+        for row in context.features:
+            matrix = xgb.DMatrix(np.array([row], dtype=np.float32), missing=np.nan)
+            scores.append(float(self.booster.predict(matrix)[0]))
+        context.scores = scores
+
+
+class ScoreBatched:
+    """One in-place prediction over the whole float32 candidate matrix."""
+
+    name = "score"
+
+    def __init__(self, runtime: Runtime):
+        self.booster = runtime.booster
+
+    def __call__(self, context: RequestContext) -> None:
+        context.scores = self.booster.inplace_predict(context.features, missing=np.nan)
