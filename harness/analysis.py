@@ -67,6 +67,9 @@ def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario
     result["quality"] = _quality(entry, baseline, raw, judge)
     result["verdicts"] = _verdicts(summary.p95_ms, speedup, scenario, warnings)
     result["warnings"] = warnings
+    metrics = {o.name: o.metrics() for o in entry.config.optimizations if o.metrics() is not None}
+    if metrics:
+        result["metrics"] = metrics
     return result
 
 

@@ -66,6 +66,17 @@ class Optimization:
         """Edit the pipeline's stages."""
         raise NotImplementedError
 
+    def metrics(self) -> dict[str, Any] | None:
+        """Return counters worth reporting (e.g. a cache hit rate), or None.
+
+        The runner calls ``reset_metrics`` after the warm-up, so the values
+        cover timed requests only.
+        """
+        return None
+
+    def reset_metrics(self) -> None:
+        """Forget counters gathered so far."""
+
 
 def register(cls: type[Optimization]) -> type[Optimization]:
     """Class decorator that adds an optimization to the registry."""

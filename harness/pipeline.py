@@ -65,10 +65,22 @@ class Pipeline:
 
 
 class PipelineBuilder:
-    """The stage list an optimization edits: replace, wrap or insert."""
+    """The stage list an optimization edits: replace, wrap or insert.
 
-    def __init__(self, stages: list[Stage]):
+    It also carries what one configuration's stages share, so that
+    optimizations compose: ``client`` is the Redis connection fetch stages
+    use (the hiredis optimization swaps it), ``booster`` and ``model_path``
+    the model score stages use (feature selection swaps them, a compiled
+    scorer compiles whichever is set), ``feature_columns`` the model input
+    columns (None for all). Stages built by an optimization read these.
+    """
+
+    def __init__(self, stages: list[Stage], client=None, booster=None, model_path=None):
         self.stages = list(stages)
+        self.client = client
+        self.booster = booster
+        self.model_path = model_path
+        self.feature_columns = None
 
     def get(self, name: str) -> Stage:
         return self.stages[self._position(name)]

@@ -102,10 +102,29 @@ class ManagedRedis:
         self.stop()
 
 
-def connect(url: str) -> redis.Redis:
-    """Connect to ``url`` and check that the server answers."""
+PARSERS = ("python", "hiredis")
+
+
+def parser_class(name: str):
+    """Return redis-py's reply parser class: 'python' (pure Python RESP2) or 'hiredis'."""
+    from redis._parsers import _HiredisParser, _RESP2Parser
+
+    if name not in PARSERS:
+        raise HarnessError(f"invalid Redis reply parser {name!r}; use one of {', '.join(PARSERS)}")
+    return _HiredisParser if name == "hiredis" else _RESP2Parser
+
+
+def connect(url: str, parser: str = "python") -> redis.Redis:
+    """Connect to ``url`` with the given reply parser and check that the server answers.
+
+    The baseline uses redis-py's pure-Python parser, as a first service
+    version without the optional hiredis package does; the hiredis parser
+    is an optimization measured on its own.
+    """
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=30.0)
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=2.0, socket_timeout=30.0, parser_class=parser_class(parser)
+        )
     except ValueError as exc:
         raise HarnessError(f"invalid --redis-url {url!r}: {exc}; use redis://HOST:PORT/DB") from None
     try:
@@ -124,7 +143,8 @@ def server_version(client: redis.Redis) -> str:
 
 def parser_name(client: redis.Redis) -> str:
     """Return the reply parser the client uses: 'hiredis' or 'python'."""
-    from redis.utils import HIREDIS_AVAILABLE
+    from redis._parsers import _HiredisParser
 
-    return "hiredis" if HIREDIS_AVAILABLE else "python"
+    parser = client.connection_pool.connection_kwargs.get("parser_class")
+    return "hiredis" if parser is _HiredisParser else "python"
 

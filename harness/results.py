@@ -19,6 +19,8 @@
                      identical_ranking_rate, queries
       verdicts       meets_p95_target, quick_win, architectural
       warnings       advice where the numbers look unreliable
+      metrics        optional, per optimization: its own counters
+                     (e.g. a cache hit rate)
 
 Version history: 1, the first shape.
 """

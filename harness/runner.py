@@ -88,6 +88,9 @@ def run_comparison(
 
     try:
         _warm_up(pipelines, requests, spec.warmup)
+        for config in configs:
+            for optimization in config.optimizations:
+                optimization.reset_metrics()
         while any(s.needs_more(spec) for s in samples):
             request = requests[(spec.warmup + step) % len(requests)]
             step_requests[step] = request

@@ -35,7 +35,9 @@ class Runtime:
     def booster(self) -> xgb.Booster:
         return self.artifacts.booster
 
-    def new_client(self, **options: Any) -> redis.Redis:
-        """Open another connection to the same Redis, e.g. with other options."""
-        defaults = {"socket_connect_timeout": 2.0, "socket_timeout": 30.0}
+    def new_client(self, parser: str = "python", **options: Any) -> redis.Redis:
+        """Open another connection pool to the same Redis, e.g. with the hiredis parser."""
+        from harness.redis_server import parser_class
+
+        defaults = {"socket_connect_timeout": 2.0, "socket_timeout": 30.0, "parser_class": parser_class(parser)}
         return redis.Redis.from_url(self.redis_url, **(defaults | options))

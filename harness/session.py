@@ -94,7 +94,12 @@ def _load_store(store: feature_store.FeatureStore, built: artifact_cache.Artifac
 
 
 def _build_pipeline(config: Configuration, runtime: Runtime) -> Pipeline:
-    builder = PipelineBuilder(baseline_stages(runtime))
+    builder = PipelineBuilder(
+        baseline_stages(runtime),
+        client=runtime.client,
+        booster=runtime.booster,
+        model_path=runtime.artifacts.model_path,
+    )
     for optimization in config.optimizations:
         optimization.prepare(runtime)
         optimization.apply(builder, runtime)

@@ -12,4 +12,4 @@ class PipelinedReads(Optimization):
     lossless = True
 
     def apply(self, builder, runtime):
-        builder.replace("fetch", FetchPipelined(runtime))
+        builder.replace("fetch", FetchPipelined(runtime, builder.client))

@@ -33,8 +33,8 @@ class FetchPipelined:
 
     name = "fetch"
 
-    def __init__(self, runtime: Runtime):
-        self.client = runtime.client
+    def __init__(self, runtime: Runtime, client=None):
+        self.client = client or runtime.client
         self.store = runtime.store
         self.has_retailers = runtime.workload.retailer_features is not None
 

@@ -30,8 +30,8 @@ class ScoreBatched:
 
     name = "score"
 
-    def __init__(self, runtime: Runtime):
-        self.booster = runtime.booster
+    def __init__(self, runtime: Runtime, booster=None):
+        self.booster = booster or runtime.booster
 
     def __call__(self, context: RequestContext) -> None:
         context.scores = self.booster.inplace_predict(context.features, missing=np.nan)
