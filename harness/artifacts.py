@@ -125,7 +125,7 @@ def _build_synthetic(scenario: Scenario, folder: Path):
             groups.append(len(ids))
             advance(1)
 
-    booster = _train(scenario, np.vstack(features), np.concatenate(labels), np.array(groups))
+    booster = _train(scenario, np.vstack(features), np.concatenate(labels), np.array(groups), workload.feature_names)
     return workload, booster
 
 
@@ -133,13 +133,15 @@ def _build_ltr(scenario: Scenario, folder: Path):
     train, test = load_ltr_files(scenario)
     workload = LtrWorkload.generate(scenario, train, test)
     workload.save(folder)
-    booster = _train(scenario, train.features, train.labels, train.groups)
+    booster = _train(scenario, train.features, train.labels, train.groups, workload.feature_names)
     return workload, booster
 
 
-def _train(scenario: Scenario, features, labels, groups) -> xgb.Booster:
+def _train(scenario: Scenario, features, labels, groups, names: list[str]) -> xgb.Booster:
     with progress.task("training model", scenario.model.trees) as advance:
-        return model_io.train_ranker(scenario.model, features, labels, groups, scenario.workload.seed, advance)
+        return model_io.train_ranker(
+            scenario.model, features, labels, groups, scenario.workload.seed, names, advance
+        )
 
 
 def _load_workload(scenario: Scenario, folder: Path) -> Workload:

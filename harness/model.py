@@ -30,10 +30,20 @@ class _ProgressCallback(xgb.callback.TrainingCallback):
 
 
 def train_ranker(
-    spec: ModelSpec, features: np.ndarray, labels: np.ndarray, groups: np.ndarray, seed: int, advance=None
+    spec: ModelSpec,
+    features: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    seed: int,
+    feature_names: list[str],
+    advance=None,
 ) -> xgb.Booster:
-    """Train a ranking model on rows grouped by query."""
-    matrix = xgb.DMatrix(features, label=labels, missing=np.nan)
+    """Train a ranking model on rows grouped by query.
+
+    The model keeps its feature names, as a production model does, so
+    XGBoost checks the names of every DMatrix it is asked to score.
+    """
+    matrix = xgb.DMatrix(features, label=labels, missing=np.nan, feature_names=feature_names)
     matrix.set_group(groups)
     params = {
         "objective": spec.objective,

@@ -35,7 +35,7 @@ class Runtime:
     def booster(self) -> xgb.Booster:
         return self.artifacts.booster
 
-    def new_client(self, parser: str = "python", **options: Any) -> redis.Redis:
+    def new_client(self, parser: str = "hiredis", **options: Any) -> redis.Redis:
         """Open another connection pool to the same Redis, e.g. with the hiredis parser."""
         from harness.redis_server import parser_class
 

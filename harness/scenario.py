@@ -227,9 +227,18 @@ def parse_scenario(data: dict[str, Any], path: str, content_hash: str) -> Scenar
     )
 
 
+# Raise when the code that generates data or trains the model changes what
+# it builds, so cached artifacts from older code are rebuilt.
+ARTIFACT_VERSION = 2
+
+
 def workload_key(scenario: Scenario) -> str:
     """Return a stable digest of everything the built artifacts depend on."""
-    inputs = {"workload": asdict(scenario.workload), "model": asdict(scenario.model)}
+    inputs = {
+        "artifact_version": ARTIFACT_VERSION,
+        "workload": asdict(scenario.workload),
+        "model": asdict(scenario.model),
+    }
     if scenario.workload.kind == "ltr" and scenario.ltr is not None:
         inputs["ltr"] = asdict(scenario.ltr) | _ltr_file_digests(scenario)
     blob = json.dumps(inputs, sort_keys=True).encode()

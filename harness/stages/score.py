@@ -10,17 +10,22 @@ from harness.runtime import Runtime
 
 
 class ScorePerCandidate:
-    """One prediction per candidate on a one-row DMatrix, as naive code does."""
+    """One prediction per candidate on a one-row DMatrix, as naive code does.
+
+    The DMatrix carries the feature names because XGBoost rejects unnamed
+    data for a model trained with names; checking them is part of the cost.
+    """
 
     name = "score"
 
     def __init__(self, runtime: Runtime):
         self.booster = runtime.booster
+        self.names = runtime.booster.feature_names
 
     def __call__(self, context: RequestContext) -> None:
         scores = []
         for row in context.features:
-            matrix = xgb.DMatrix(np.array([row], dtype=np.float32), missing=np.nan)
+            matrix = xgb.DMatrix(np.array([row], dtype=np.float32), missing=np.nan, feature_names=self.names)
             scores.append(float(self.booster.predict(matrix)[0]))
         context.scores = scores
 

@@ -291,6 +291,6 @@ def plant_labels(
         + 0.7 * catalog.quality[candidates]
         + 0.5 * budget_ok
         + 0.4 * modifier_hits
-        + 0.35 * noise
+        + 0.8 * noise
     )
     return np.digitize(score, LABEL_CUTS).astype(np.int32)
