@@ -75,19 +75,37 @@ def ensure_artifacts(scenario: Scenario, cache: Path = DEFAULT_CACHE, rebuild: b
     if reused:
         log.info("reusing cached artifacts in %s", folder)
     else:
-        _build(scenario, key, folder)
+        _build(scenario, key, folder, rebuild)
 
     workload = _load_workload(scenario, folder)
     booster = model_io.load_model(folder / "model.ubj", scenario.model.threads)
     return Artifacts(scenario, key, folder, workload, booster, reused)
 
 
-def _build(scenario: Scenario, key: str, folder: Path) -> None:
+def _build(scenario: Scenario, key: str, final: Path, rebuild: bool) -> None:
+    # Build in a private folder and rename it into place, so two processes
+    # building the same key never see each other's half-written files.
     started = time.monotonic()
+    folder = final.with_name(f"{final.name}.building-{os.getpid()}")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
 
+    try:
+        _build_into(scenario, key, folder, started)
+        if (final / MANIFEST).is_file() and not rebuild:
+            log.info("another process built %s first; using its artifacts", final)
+            return
+        if final.exists():
+            shutil.rmtree(final)  # an interrupted build, or --rebuild
+        os.rename(folder, final)
+    finally:
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    log.info("built artifacts in %s in %.1f s", final, time.monotonic() - started)
+
+
+def _build_into(scenario: Scenario, key: str, folder: Path, started: float) -> None:
     if scenario.workload.kind == "ltr":
         workload, booster = _build_ltr(scenario, folder)
     else:
@@ -103,7 +121,6 @@ def _build(scenario: Scenario, key: str, folder: Path) -> None:
         "xgboost": xgb.__version__,
     }
     write_json_atomic(folder / MANIFEST, manifest)
-    log.info("built artifacts in %s in %.1f s", folder, manifest["build_seconds"])
 
 
 def _build_synthetic(scenario: Scenario, folder: Path):
