@@ -48,7 +48,7 @@ def find_py_spy() -> str | None:
     return str(beside) if beside.is_file() else None
 
 
-def ptrace_scope(path: Path = PTRACE_SCOPE) -> int | None:
+def ptrace_scope(path: Path) -> int | None:
     """Return Yama's ptrace scope, or None where Yama is not enabled."""
     try:
         return int(path.read_text().strip())
@@ -56,7 +56,7 @@ def ptrace_scope(path: Path = PTRACE_SCOPE) -> int | None:
         return None
 
 
-def has_sys_ptrace(status: Path = PROCESS_STATUS) -> bool:
+def has_sys_ptrace(status: Path) -> bool:
     """Return whether CAP_SYS_PTRACE is in this process's effective set."""
     for line in status.read_text().splitlines():
         if line.startswith("CapEff:"):
@@ -69,18 +69,23 @@ def in_container() -> bool:
 
 
 def preflight(
-    scope_path: Path = PTRACE_SCOPE,
-    status_path: Path = PROCESS_STATUS,
+    scope_path: Path | None = None,
+    status_path: Path | None = None,
     container: bool | None = None,
     py_spy: str | None = None,
 ) -> str:
-    """Return the py-spy executable, or raise ``HarnessError`` saying why tracing is not permitted."""
+    """Return the py-spy executable, or raise ``HarnessError`` saying why tracing is not permitted.
+
+    Paths left as None are read from the module's constants at call time,
+    so a test can point them at fake files.
+    """
     executable = py_spy or find_py_spy()
     if executable is None:
         raise HarnessError("py-spy not found on PATH; install it with 'pip install py-spy'")
 
+    scope_path = scope_path or PTRACE_SCOPE
     scope = ptrace_scope(scope_path)
-    capable = has_sys_ptrace(status_path)
+    capable = has_sys_ptrace(status_path or PROCESS_STATUS)
     if scope == 3:
         raise HarnessError(
             f"tracing is disabled: {scope_path} is 3, which only a reboot resets; "
@@ -104,7 +109,7 @@ def preflight(
 
 @dataclass(frozen=True)
 class Target:
-    """What the profiled child process runs, and for how long."""
+    """Settings of the profiled child process: scenario, configuration and bounds."""
 
     scenario: Path
     config: str
