@@ -48,6 +48,17 @@ def _render(figure) -> bytes:
     return buffer.getvalue()
 
 
+def _finish(axis, x_label: str, y_label: str, x_log: bool = False, y_log: bool = False) -> None:
+    if x_log:
+        axis.set_xscale("log")
+    if y_log:
+        axis.set_yscale("log")
+    axis.set_xlabel(x_label)
+    axis.set_ylabel(y_label)
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=8)
+
+
 def _configs(runs: list[Labeled]):
     for run in runs:
         for config in run.result.get("configs", []):
@@ -103,11 +114,7 @@ def plot_cdf(runs: list[Labeled]) -> Plot | None:
         quantiles = np.arange(1, len(ordered) + 1) / len(ordered)
         axis.step(ordered, quantiles, where="post", label=f"{label} (n={len(ordered)})")
     axis.axhline(0.95, color="grey", linestyle=":", linewidth=1)
-    axis.set_xscale("log")
-    axis.set_xlabel("request latency, ms (log scale)")
-    axis.set_ylabel("share of requests at or below")
-    axis.grid(alpha=0.3, which="both")
-    axis.legend(fontsize=8)
+    _finish(axis, "request latency, ms (log scale)", "share of requests at or below", x_log=True)
     caption = "Each curve is one configuration's timed requests; the dotted line marks the 95th percentile."
     return Plot("cdf", "Latency distribution", caption, _render(figure))
 
@@ -128,11 +135,7 @@ def plot_frontier(runs: list[Labeled]) -> Plot | None:
     targets = {run.result["targets"]["p95_ms"] for run in runs}
     for target in targets:
         axis.axvline(target, color="red", linestyle="--", linewidth=1, label=f"p95 target {target:g} ms")
-    axis.set_xscale("log")
-    axis.set_xlabel("p95 latency, ms (log scale)")
-    axis.set_ylabel("NDCG@10")
-    axis.grid(alpha=0.3, which="both")
-    axis.legend(fontsize=8)
+    _finish(axis, "p95 latency, ms (log scale)", "NDCG@10", x_log=True)
     caption = "Circles are lossless configurations, triangles lossy ones; up and to the left is better."
     return Plot("frontier", "Latency against ranking quality", caption, _render(figure))
 
@@ -149,12 +152,7 @@ def plot_sweeps(runs: list[Labeled]) -> Plot | None:
             points = [(v, p) for v, p in zip(sweep["values"], entry["p95_ms"]) if p is not None]
             exponent = "-" if entry["exponent"] is None else f"{entry['exponent']:.2f}"
             axis.plot(*zip(*points), marker="o", label=f"{run.prefix}{name} (exponent {exponent})")
-        axis.set_xscale("log")
-        axis.set_yscale("log")
-        axis.set_xlabel(f"{sweep['param']} (log scale)")
-        axis.set_ylabel("p95, ms (log scale)")
-        axis.grid(alpha=0.3, which="both")
-        axis.legend(fontsize=8)
+        _finish(axis, f"{sweep['param']} (log scale)", "p95, ms (log scale)", x_log=True, y_log=True)
     caption = "A slope of 1 on these axes is linear growth, 0 is flat; the exponent is the fitted slope."
     return Plot("sweep", "Growth with the workload", caption, _render(figure))
 
@@ -174,11 +172,7 @@ def plot_load(runs: list[Labeled]) -> Plot | None:
             axis.plot(rps, p95, marker="o", label=f"{run.prefix}{config}")
         for target in {run.result["targets"]["p95_ms"] for run, _ in loads}:
             axis.axhline(target, color="red", linestyle="--", linewidth=1)
-    axis.set_yscale("log")
-    axis.set_xlabel("achieved throughput, requests/s")
-    axis.set_ylabel("client p95, ms (log scale)")
-    axis.grid(alpha=0.3, which="both")
-    axis.legend(fontsize=8)
+    _finish(axis, "achieved throughput, requests/s", "client p95, ms (log scale)", y_log=True)
     caption = "Each point is one load step; the dashed line is the p95 target. The knee is where the service saturates."
     return Plot("load", "Latency under load", caption, _render(figure))
 

@@ -135,7 +135,8 @@ def record(py_spy: str, target: Target, output: Path, fmt: str, rate: int, nativ
     round trip is time spent waiting in ``recv``, and without it the
     per-candidate reads would vanish from the profile.
     """
-    command = [py_spy, "record", "--format", fmt, "--output", str(output), "--rate", str(rate), "--idle"]
+    # --function merges a function's lines into one frame, so each stage is one tower.
+    command = [py_spy, "record", "--format", fmt, "--output", str(output), "--rate", str(rate), "--idle", "--function"]
     if native:
         command.append("--native")
     command += ["--", *target.command()]

@@ -18,7 +18,7 @@ from typing import Any
 from harness import stats
 from harness.artifacts import DEFAULT_CACHE
 from harness.compare import new_run_id, run_compare
-from harness.errors import HarnessError
+from harness.errors import HarnessError, RunInterrupted
 from harness.results import write_json_atomic, write_text_atomic
 from harness.scenario import _RANGES, Scenario
 
@@ -93,16 +93,27 @@ def run_sweep(
 
     started = time.monotonic()
     subruns = []
-    for value, changed in zip(values, scenarios):
-        log.info("sweep %s: comparing at %s = %d", run_id, name, value)
-        subrun, _ = run_compare(changed, config_names, redis_url, cache, folder, f"{name}-{value}")
-        subruns.append(subrun)
+    try:
+        for value, changed in zip(values, scenarios):
+            log.info("sweep %s: comparing at %s = %d", run_id, name, value)
+            subrun, _ = run_compare(changed, config_names, redis_url, cache, folder, f"{name}-{value}")
+            subruns.append(subrun)
+    except RunInterrupted as exc:
+        # Keep the values measured so far; the stopped sub-run saved its own partial result.
+        if subruns:
+            partial = sweep_result(run_id, name, values[: len(subruns)], subruns, time.monotonic() - started)
+            _write(folder, partial | {"complete": False, "stopped": str(exc)})
+        raise RunInterrupted(f"sweep stopped at {name} = {values[len(subruns)]}: {exc}") from None
 
     result = sweep_result(run_id, name, values, subruns, time.monotonic() - started)
-    write_json_atomic(folder / "result.json", result)
-    write_text_atomic(folder / "report.md", sweep_markdown(result))
+    _write(folder, result)
     log.info("sweep %s finished in %.0f s; results in %s", run_id, result["wall_seconds"], folder)
     return result, folder
+
+
+def _write(folder: Path, result: dict[str, Any]) -> None:
+    write_json_atomic(folder / "result.json", result)
+    write_text_atomic(folder / "report.md", sweep_markdown(result))
 
 
 def sweep_result(run_id: str, name: str, values: list[int], subruns: list[dict], seconds: float) -> dict[str, Any]:

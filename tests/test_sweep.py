@@ -35,14 +35,9 @@ def test_parse_param_rejects_non_numeric_value():
     assert "'lots' is not a whole number" in message
 
 
-def test_parse_param_rejects_single_value():
-    message = _message("trees=100")
-    assert "fewer than two different values" in message
-
-
-def test_parse_param_rejects_repeated_single_value():
-    message = _message("trees=100,100")
-    assert "fewer than two different values" in message
+@pytest.mark.parametrize("text", ["trees=100", "trees=100,100"], ids=["one", "repeated"])
+def test_parse_param_rejects_single_value(text):
+    assert "fewer than two different values" in _message(text)
 
 
 def test_parse_param_rejects_missing_values():
