@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from harness import html_report
+from harness import cli, html_report
 from harness.compare import run_compare
 from harness.results import read_result, write_json_atomic
 from harness.sweep import sweep_result
@@ -166,3 +167,13 @@ def test_report_flags_other_package_versions(smoke_runs, tmp_path):
     text = page.read_text()
     assert "Not comparable" in text
     assert "xgboost: " in text
+
+
+def test_report_command_writes_into_run_folder(smoke_runs, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["rerank-bench", "-q", "report", str(smoke_runs[1])])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+
+    assert exited.value.code == 0
+    assert (smoke_runs[1] / "report.html").is_file()
+    assert (smoke_runs[1] / "plots" / "load.png").is_file()
