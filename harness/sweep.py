@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Parameter name -> the scenario table it belongs to.
 PARAMETERS = {"candidates": "workload", "stored_features": "workload", "products": "workload", "trees": "model"}
 EXAMPLE = "candidates=100,300,1000,3000"
+# Taken from the data files in learning-to-rank workloads, not from the scenario.
+LTR_FIXED = ("products", "stored_features")
 
 
 def parse_param(text: str) -> tuple[str, list[int]]:
@@ -59,6 +61,11 @@ def _parse_value(name: str, item: str) -> int:
 
 def scenario_for(scenario: Scenario, name: str, value: int) -> Scenario:
     """Return ``scenario`` with one parameter set, or raise naming the invalid value."""
+    if scenario.workload.kind == "ltr" and name in LTR_FIXED:
+        raise HarnessError(
+            f"--param {name} has no effect on a learning-to-rank workload, whose products and features "
+            "come from its data files; sweep candidates or trees instead"
+        )
     try:
         if PARAMETERS[name] == "workload":
             return scenario.with_overrides(**{name: value})

@@ -58,6 +58,12 @@ def test_scenario_for_rejects_zero_trees(smoke_scenario):
     assert "--param trees=0" in str(caught.value)
 
 
+def test_scenario_for_rejects_products_of_ltr(ltr_scenario):
+    with pytest.raises(HarnessError) as caught:
+        sweep.scenario_for(ltr_scenario, "products", 1000)
+    assert "no effect on a learning-to-rank workload" in str(caught.value)
+
+
 def test_scenario_for_sets_model_trees(smoke_scenario):
     assert sweep.scenario_for(smoke_scenario, "trees", 7).model.trees == 7
 
