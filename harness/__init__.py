@@ -12,7 +12,7 @@ import os
 __version__ = "0.1.0"
 
 # OpenMP threads (XGBoost's, treelite's) that spin at barriers stall for
-# whole scheduler time slices when another process holds the other core,
+# whole scheduler time slices when another process runs on the other core,
 # which turned one-row predictions from about 2 ms into about 70 ms on a
 # busy 2-core machine. Sleeping waits keep results usable there, at a cost
 # of tens of microseconds per parallel region on an idle one. It must be

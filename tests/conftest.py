@@ -6,7 +6,7 @@ import os
 
 # Tests check correctness, not speed. One OpenMP thread keeps the naive
 # path's thousands of one-row XGBoost calls from stalling on thread
-# barriers when the machine is busy; set before xgboost is imported.
+# barriers when the machine is busy. It must be set before xgboost loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import shutil  # noqa: E402

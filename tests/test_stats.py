@@ -1,4 +1,4 @@
-"""Latency statistics and quality metrics on series with known answers."""
+"""Latency statistics and quality metrics on series with known results."""
 
 from __future__ import annotations
 
