@@ -63,7 +63,7 @@ def _analyze_one(
         "total": summary.as_dict() | {"p95_ci_ms": list(ci)},
         "stages": {name: stats.summarize(series).as_dict() for name, series in entry.stage_series().items()},
         # Every timed request's total, in run order, for latency distribution plots.
-        "latencies_ms": np.round(total / stats.NS_PER_MS, 4).tolist(),
+        "latencies_ns": total.tolist(),
     }
     warnings = []
     warning = stats.instability_warning(len(total), summary.p95_ms, ci)

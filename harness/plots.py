@@ -104,7 +104,11 @@ def _stacked(axis, labels: list[str], matrix: np.ndarray, stages: list[str]) -> 
 
 def plot_cdf(runs: list[Labeled]) -> Plot | None:
     """Cumulative distribution of request latency per configuration, log time axis."""
-    rows = [(label, c["latencies_ms"]) for _, c, label in _configs(runs) if c.get("latencies_ms")]
+    rows = [
+        (label, np.asarray(c["latencies_ns"], dtype=float) / 1e6)
+        for _, c, label in _configs(runs)
+        if c.get("latencies_ns")
+    ]
     if not rows:
         return None
 

@@ -14,7 +14,8 @@
       name, optimizations, lossless, samples
       total          p50_ms, p95_ms, p99_ms, max_ms, p95_ci_ms [low, high]
       stages.<name>  p50_ms, p95_ms, p99_ms, max_ms
-      latencies_ms   optional: every timed request's total, in run order
+      latencies_ns   every timed request's total in integer nanoseconds,
+                     in run order (full timer resolution)
       speedup_p95    ratio, ci [low, high], pairs (1.0 for the baseline)
       quality        ndcg_at_10, baseline_ndcg_at_10, top10_overlap,
                      identical_ranking_rate, queries

@@ -103,7 +103,7 @@ def written(smoke_runs, tmp_path_factory):
 def test_compare_result_keeps_latencies(smoke_runs):
     result = read_result(smoke_runs[0])
     for config in result["configs"]:
-        assert len(config["latencies_ms"]) == config["samples"], config["name"]
+        assert len(config["latencies_ns"]) == config["samples"], config["name"]
 
 
 def test_report_page_has_every_plot(written):
