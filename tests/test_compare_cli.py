@@ -228,3 +228,23 @@ def _wait_for_running(result_file: Path, process: subprocess.Popen) -> None:
         assert process.poll() is None, "compare exited before the run started"
         time.sleep(0.1)
     raise AssertionError("compare did not start its run within 120 s")
+
+
+def test_sigterm_saves_incomplete_result(write_scenario, tmp_path, cache_dir, redis_server):
+    scenario = edited(write_scenario, "time_budget_s = 0.5", "time_budget_s = 60.0")
+    result_file = tmp_path / "results" / "run" / "result.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "-q", "compare", str(scenario), "--redis-url", redis_server.url,
+         "--results-dir", str(tmp_path / "results"), "--cache-dir", str(cache_dir), "--run-id", "run"],
+        cwd=REPO, env=os.environ | {"OMP_NUM_THREADS": "1"}, stderr=subprocess.PIPE, text=True,
+    )
+    _wait_for_running(result_file, process)
+    time.sleep(1.0)
+    process.terminate()
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 1
+    data = json.loads(result_file.read_text())
+    assert data["complete"] is False
+    assert data["stopped"].startswith("interrupted by the user at request")
+    assert data["configs"], "the requests measured before the signal are kept"
