@@ -246,5 +246,5 @@ def test_sigterm_saves_incomplete_result(write_scenario, tmp_path, cache_dir, re
     assert process.returncode == 1
     data = json.loads(result_file.read_text())
     assert data["complete"] is False
-    assert data["stopped"].startswith("interrupted by the user at request")
+    assert data["stopped"].startswith("interrupted by Ctrl-C or SIGTERM at request")
     assert data["configs"], "the requests measured before the signal are kept"
