@@ -73,7 +73,7 @@ def _analyze_one(
     speedup = _speedup(entry, baseline, spec.bootstrap_resamples)
     result["speedup_p95"] = speedup
     result["quality"] = _quality(sorted(common), entry, baseline, raw, judge)
-    result["verdicts"] = _verdicts(summary.p95_ms, speedup, scenario, warnings)
+    result["verdicts"], result["uncertain_verdicts"] = _verdicts(summary.p95_ms, ci, speedup, scenario, warnings)
     result["warnings"] = warnings
     metrics = {o.name: o.metrics() for o in entry.config.optimizations if o.metrics() is not None}
     if metrics:
@@ -124,11 +124,21 @@ def _quality(steps: list[int], entry: Samples, baseline: Samples | None, raw: Ra
     }
 
 
-def _verdicts(p95_ms: float, speedup: dict | None, scenario: Scenario, warnings: list[str]) -> dict:
+def _verdicts(
+    p95_ms: float, p95_ci: tuple[float, float], speedup: dict | None, scenario: Scenario, warnings: list[str]
+) -> tuple[dict, list[str]]:
+    """Return the verdicts and the names of those whose bar lies inside the interval."""
     targets = scenario.targets
     verdicts = {"meets_p95_target": p95_ms <= targets.p95_ms, "quick_win": None, "architectural": None}
+    uncertain = []
+    if _inside(targets.p95_ms, p95_ci):
+        uncertain.append("meets_p95_target")
+        warnings.append(
+            f"the p95-target verdict is uncertain: the p95 interval [{p95_ci[0]:.1f}, {p95_ci[1]:.1f}] ms "
+            f"contains the target {targets.p95_ms:g} ms; collect more samples"
+        )
     if speedup is None:
-        return verdicts
+        return verdicts, uncertain
 
     bars = {
         "quick_win": 1.0 / (1.0 - targets.quick_win_reduction),
@@ -137,9 +147,15 @@ def _verdicts(p95_ms: float, speedup: dict | None, scenario: Scenario, warnings:
     for verdict, bar in bars.items():
         verdicts[verdict] = speedup["ratio"] >= bar
         low, high = speedup["ci"]
-        if low < bar <= high or low <= bar < high:
+        if _inside(bar, (low, high)):
+            uncertain.append(verdict)
             warnings.append(
                 f"the {verdict.replace('_', '-')} verdict is uncertain: the speedup interval "
                 f"[{low:.2f}, {high:.2f}] contains the bar {bar:.2f}; collect more samples"
             )
-    return verdicts
+    return verdicts, uncertain
+
+
+def _inside(bar: float, interval: tuple[float, float]) -> bool:
+    low, high = interval
+    return low < high and low <= bar <= high

@@ -57,8 +57,13 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("rerank-bench: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One line like every other error; click's own form adds a usage block.
+        command = exc.ctx.command_path if exc.ctx else "rerank-bench"
+        click.echo(f"rerank-bench: error: {exc.format_message()}; see '{command} --help'", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"rerank-bench: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except HarnessError as exc:
         click.echo(f"rerank-bench: error: {exc}", err=True)

@@ -44,7 +44,8 @@ def run_compare(
     """
     names = list(config_names or scenario.run.configs)
     if BASELINE not in names:
-        raise HarnessError(f"configurations {names} do not include 'baseline'; add it, since speedups are paired against it")
+        log.info("adding 'baseline' to the configurations, since speedups and quality are paired against it")
+        names.insert(0, BASELINE)
 
     run_id = run_id or new_run_id(scenario)
     folder = results_dir / run_id
@@ -54,6 +55,7 @@ def run_compare(
 
     with open_session(scenario, names, redis_url, cache, rebuild) as session, _sigterm_as_interrupt():
         env = environment.capture(session.redis_version, session.redis_parser)
+        env["redis_target"] = session.redis_target
         header = _header(run_id, created_at, scenario, env)
         write_json_atomic(folder / "result.json", header | {"complete": False, "stopped": "running", "configs": []})
 

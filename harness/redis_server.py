@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import redis
 
@@ -121,19 +122,49 @@ def connect(url: str, parser: str = "hiredis") -> redis.Redis:
     ``redis[hiredis]``, so the baseline uses it too. The pure-Python parser
     is kept as a choice to measure what hiredis is worth.
     """
+    _check_database(url)
     try:
         client = redis.Redis.from_url(
             url, socket_connect_timeout=2.0, socket_timeout=30.0, parser_class=parser_class(parser)
         )
     except ValueError as exc:
-        raise HarnessError(f"invalid --redis-url {url!r}: {exc}; use redis://HOST:PORT/DB") from None
+        raise HarnessError(f"invalid --redis-url {redacted_url(url)!r}: {exc}; use redis://HOST:PORT/DB") from None
     try:
         client.ping()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise HarnessError(f"Redis at {url} is unreachable ({exc}); start it or fix --redis-url") from None
+        raise HarnessError(f"Redis at {redacted_url(url)} is unreachable ({exc}); start it or fix --redis-url") from None
     except redis.ResponseError as exc:
-        raise HarnessError(f"Redis at {url} rejected PING ({exc}); check the password in --redis-url") from None
+        if "DB index is out of range" in str(exc):
+            raise HarnessError(
+                f"Redis at {redacted_url(url)} has no such database ({exc}); "
+                "use a database number the server has, 0-15 by default"
+            ) from None
+        raise HarnessError(
+            f"Redis at {redacted_url(url)} rejected PING ({exc}); check the user name and password in --redis-url"
+        ) from None
     return client
+
+
+def _check_database(url: str) -> None:
+    # redis-py reads the database from the URL path and, for a path that is
+    # not a number, silently falls back to database 0.
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise HarnessError(f"invalid --redis-url {url!r}: unknown scheme; use redis://HOST:PORT/DB")
+    database = parts.path.strip("/") if parts.scheme != "unix" else ""
+    if database and not database.isdigit():
+        raise HarnessError(
+            f"invalid database {database!r} in --redis-url; use redis://HOST:PORT/DB with DB a whole number"
+        )
+
+
+def redacted_url(url: str) -> str:
+    """Return ``url`` with any password replaced by '***', for logs and results."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def server_version(client: redis.Redis) -> str:

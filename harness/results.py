@@ -20,6 +20,8 @@
       quality        ndcg_at_10, baseline_ndcg_at_10, top10_overlap,
                      identical_ranking_rate, queries
       verdicts       meets_p95_target, quick_win, architectural
+      uncertain_verdicts  names of verdicts whose bar lies inside the
+                     95% interval (p95 or speedup), so more samples may flip them
       warnings       advice where the numbers look unreliable
       metrics        optional, per optimization: its own counters
                      (e.g. a cache hit rate)

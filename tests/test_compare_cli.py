@@ -145,15 +145,55 @@ def test_unknown_optimization_one_line(tmp_path, cache_dir):
     assert_one_line_error(result, "unknown optimization 'teleport'")
 
 
-def test_missing_baseline_one_line(tmp_path, cache_dir):
-    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, "-c", "pipelined_reads")
-    assert_one_line_error(result, "do not include 'baseline'")
+def test_baseline_added_when_missing(tmp_path, cache_dir, redis_server):
+    result = compare(
+        SCENARIOS / "smoke.toml", tmp_path, cache_dir, "-c", "pipelined_reads", "--redis-url", redis_server.url
+    )
+    assert result.returncode == 0, result.stderr
+    configs = json.loads((tmp_path / "results" / "run" / "result.json").read_text())["configs"]
+    assert [c["name"] for c in configs] == ["baseline", "pipelined_reads"]
 
 
-def test_no_redis_server_one_line(tmp_path, cache_dir):
+def test_misspelled_name_reported_first(tmp_path, cache_dir):
+    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, "-c", "batched_scorng")
+    assert_one_line_error(result, "unknown optimization 'batched_scorng'")
+
+
+def test_bad_option_one_line(tmp_path, cache_dir):
+    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, "--min-samples", "-3")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "--min-samples" in lines[0]
+    assert "see 'python -m harness compare --help'" in lines[0] or "compare --help" in lines[0]
+
+
+def test_redis_url_checked_before_build(tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    empty_cache = tmp_path / "empty-cache"
+    result = compare(SCENARIOS / "default.toml", tmp_path, empty_cache, "--redis-url", url)
+    assert_one_line_error(result, "is unreachable")
+    assert not empty_cache.exists()
+
+
+def test_non_numeric_database_rejected(tmp_path, cache_dir, redis_server):
+    url = redis_server.url.rsplit("/", 1)[0] + "/abc"
+    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, "--redis-url", url)
+    assert_one_line_error(result, "invalid database 'abc' in --redis-url")
+
+
+def test_missing_database_named(tmp_path, cache_dir, redis_server):
+    url = redis_server.url.rsplit("/", 1)[0] + "/99"
+    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, "--redis-url", url)
+    assert_one_line_error(result, "has no such database")
+
+
+def test_no_redis_server_one_line(tmp_path):
     env = {"PATH": str(Path(sys.executable).parent)}  # python only, no redis-server
-    result = compare(SCENARIOS / "smoke.toml", tmp_path, cache_dir, env=env)
+    empty_cache = tmp_path / "empty-cache"
+    result = compare(SCENARIOS / "default.toml", tmp_path, empty_cache, env=env)
     assert_one_line_error(result, "redis-server not found on PATH")
+    assert not empty_cache.exists()
 
 
 def test_unreachable_redis_url_one_line(tmp_path, cache_dir):
