@@ -2,7 +2,8 @@
 
 Percentiles come from the exact latencies each Locust process recorded
 (``harness.locustfile``), never from Locust's rounded buckets; Locust's own
-p95 is kept beside them for comparison.
+p95 is kept beside them for comparison. This module must not import
+``locust``: importing it monkey-patches the standard library with gevent.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from typing import Any
 import numpy as np
 
 from harness.stats import NS_PER_MS, summarize
+
+
+def request_name(config: str) -> str:
+    """Return the name Locust reports a configuration's requests under."""
+    return f"/rank [{config}]"
 
 
 def read_raw(folder: Path) -> list[dict[str, Any]]:
@@ -33,12 +39,11 @@ def summary_ms(milliseconds: list[float]) -> dict[str, float] | None:
     return summarize(np.asarray(milliseconds, dtype=np.float64) * NS_PER_MS).as_dict()
 
 
-def locust_p95(stats_csv: Path) -> dict[str, float]:
-    """Return Locust's own (bucketed) p95 per request name from its ``_stats.csv``."""
-    if not stats_csv.is_file():
+def read_locust_p95(path: Path) -> dict[str, float]:
+    """Return Locust's own p95 per request name, as the Locust process wrote it."""
+    if not path.is_file():
         return {}
-    with stats_csv.open(newline="", encoding="utf-8") as handle:
-        return {row["Name"]: float(row["95%"]) for row in csv.DictReader(handle) if row["95%"] not in ("", "N/A")}
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def step_entries(records: list[dict], configs: list[str], users: int, spawn_rate: float,
@@ -58,7 +63,7 @@ def step_entries(records: list[dict], configs: list[str], users: int, spawn_rate
             "failures": len(mine) - len(ok),
             "achieved_rps": round(len(ok) / window, 3) if window > 0 else 0.0,
             "client": summary_ms([r["ms"] for r in ok]),
-            "locust_p95_ms": locust_p95_by_name.get(f"/rank [{config}]"),
+            "locust_p95_ms": locust_p95_by_name.get(request_name(config)),
             "server_stages": _stage_summaries(ok),
         })
     return entries

@@ -7,6 +7,7 @@ Settings come from the JSON in ``RERANK_BENCH_LOAD``:
     k               products per response
     raw_dir         folder for the raw latency files
     max_requests    requests each Locust process sends before it stops
+    p95_file        where the local or master process writes Locust's own p95
 
 Each trace request is sent once to every configuration in turn, so every
 configuration sees the same queries under the same load.
@@ -32,8 +33,9 @@ from pathlib import Path
 
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
-from locust.runners import LocalRunner
+from locust.runners import LocalRunner, WorkerRunner
 
+from harness.load_stats import request_name
 from harness.server_timing import parse_header
 
 SETTINGS_VARIABLE = "RERANK_BENCH_LOAD"
@@ -79,6 +81,25 @@ def record_request(request_type, name, response_time, response_length, response=
     _raw_file(os.getpid()).write(json.dumps(line) + "\n")
 
 
+_environment = None
+
+
+@events.init.add_listener
+def keep_environment(environment, **_) -> None:
+    global _environment
+    _environment = environment
+
+
+@events.quit.add_listener
+def write_locust_p95(exit_code, **_) -> None:
+    """Write Locust's final p95 per request name, from its rounded buckets."""
+    runner = getattr(_environment, "runner", None)
+    if runner is None or isinstance(runner, WorkerRunner):
+        return  # a worker's statistics are merged into the master's
+    p95 = {entry.name: entry.get_response_time_percentile(0.95) for entry in runner.stats.entries.values()}
+    Path(settings()["p95_file"]).write_text(json.dumps(p95))
+
+
 class RankUser(FastHttpUser):
     """One client sending /rank requests back to back (no think time)."""
 
@@ -96,7 +117,7 @@ class RankUser(FastHttpUser):
         body = {"retailer_id": request["retailer_id"], "query": request["query"], "k": settings()["k"]}
 
         with self.client.post(
-            "/rank", json=body, headers={CONFIG_HEADER: config}, name=f"/rank [{config}]",
+            "/rank", json=body, headers={CONFIG_HEADER: config}, name=request_name(config),
             context={"config": config}, catch_response=True,
         ) as response:
             if response.status_code != 200:

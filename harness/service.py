@@ -39,6 +39,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import fork_safety
 from harness.errors import HarnessError
 from harness.pipeline import Pipeline, RequestContext
 from harness.scenario import load_scenario
@@ -49,6 +50,7 @@ from harness.session import _load_store as load_store
 from harness.workload.base import Request
 
 log = logging.getLogger(__name__)
+fork_safety.install()  # a caller may fork this process after it loaded the session
 
 CONFIG_HEADER = "X-Rerank-Config"
 SETTINGS_VARIABLE = "RERANK_BENCH_SERVICE"
