@@ -40,10 +40,11 @@ def summary_ms(milliseconds: list[float]) -> dict[str, float] | None:
 
 
 def read_locust_p95(path: Path) -> dict[str, float]:
-    """Return Locust's own p95 per request name, as the Locust process wrote it."""
+    """Return Locust's own p95 per request name from the final statistics its process wrote."""
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    final = json.loads(path.read_text(encoding="utf-8"))
+    return {name: float(entry["p95"]) for name, entry in final.items() if entry["num_requests"]}
 
 
 def step_entries(records: list[dict], configs: list[str], users: int, spawn_rate: float,

@@ -134,7 +134,7 @@ def _run_steps(plan: LoadPlan, configs: list[str], url: str, requests_file: Path
         run_locust(url, users, spawn_rate, plan, configs, requests_file, raw_dir, csv_prefix)
 
         records = load_stats.read_raw(raw_dir)
-        locust_p95 = load_stats.read_locust_p95(Path(f"{csv_prefix}_p95.json"))
+        locust_p95 = load_stats.read_locust_p95(Path(f"{csv_prefix}_final.json"))
         step = load_stats.step_entries(records, configs, users, spawn_rate, locust_p95)
         steps += step
         reason = load_stats.should_stop(step, target_ms) if len(plan.users) > 1 else None
@@ -152,13 +152,13 @@ def run_locust(url: str, users: int, spawn_rate: float, plan: LoadPlan, configs:
         "configs": configs,
         "k": plan.k,
         "raw_dir": str(raw_dir),
-        "p95_file": f"{csv_prefix}_p95.json",
+        "final_stats_file": f"{csv_prefix}_final.json",
         "max_requests": -(-plan.max_requests // plan.processes),  # ceiling: per process
     }
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", url,
         "-u", str(users), "-r", str(spawn_rate), "-t", f"{plan.step_duration_s:g}s",
-        "--csv", str(csv_prefix), "--json-file", str(csv_prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
+        "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
     ]
     if plan.processes > 1:
         command += ["--processes", str(plan.processes)]

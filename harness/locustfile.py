@@ -7,7 +7,7 @@ Settings come from the JSON in ``RERANK_BENCH_LOAD``:
     k               products per response
     raw_dir         folder for the raw latency files
     max_requests    requests each Locust process sends before it stops
-    p95_file        where the local or master process writes Locust's own p95
+    final_stats_file  where the local or master process writes Locust's final statistics
 
 Each trace request is sent once to every configuration in turn, so every
 configuration sees the same queries under the same load.
@@ -91,13 +91,27 @@ def keep_environment(environment, **_) -> None:
 
 
 @events.quit.add_listener
-def write_locust_p95(exit_code, **_) -> None:
-    """Write Locust's final p95 per request name, from its rounded buckets."""
+def write_final_stats(exit_code, **_) -> None:
+    """Write Locust's final statistics per request name, with its own bucketed p95.
+
+    Locust's CSV holds the last periodic snapshot, which can miss the
+    requests of the last second, so the final figures are taken here.
+    """
     runner = getattr(_environment, "runner", None)
     if runner is None or isinstance(runner, WorkerRunner):
         return  # a worker's statistics are merged into the master's
-    p95 = {entry.name: entry.get_response_time_percentile(0.95) for entry in runner.stats.entries.values()}
-    Path(settings()["p95_file"]).write_text(json.dumps(p95))
+    final = {
+        entry.name: {
+            "num_requests": entry.num_requests,
+            "num_failures": entry.num_failures,
+            "min_response_time": entry.min_response_time,
+            "max_response_time": entry.max_response_time,
+            "total_response_time": entry.total_response_time,
+            "p95": entry.get_response_time_percentile(0.95),
+        }
+        for entry in runner.stats.entries.values()
+    }
+    Path(settings()["final_stats_file"]).write_text(json.dumps(final, indent=2))
 
 
 class RankUser(FastHttpUser):
