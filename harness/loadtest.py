@@ -2,9 +2,9 @@
 
 The run starts the service (``rerank-bench serve`` in a child process) or
 targets a running one on a loopback address, then runs one headless Locust
-process per load step. A single step uses a fixed user count; a stepped run
-raises the user count step by step until errors appear or every
-configuration's p95 exceeds the target. Every step is bounded in time
+process per load step. A single step uses a fixed user count. A stepped run
+raises the user count step by step, and stops after the first step where
+errors appear or every configuration's p95 exceeds the target. Every step is bounded in time
 (``step_duration_s``) and in requests (``max_requests``).
 """
 
@@ -249,12 +249,12 @@ def wait_ready(url: str, timeout_s: float, process: subprocess.Popen | None = No
     """Poll ``/healthz`` until ``workers`` worker processes report ready; return one report.
 
     The kernel picks which worker accepts each connection, so after the
-    first ready answer the others get ``OTHER_WORKERS_WAIT_S`` to show up.
+    first ready response the others get ``OTHER_WORKERS_WAIT_S`` to show up.
     """
     deadline = time.monotonic() + timeout_s
     ready: dict[int, dict] = {}
     first_ready = 0.0
-    last_error = "no answer yet"
+    last_error = "no response yet"
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise HarnessError(f"the service exited with status {process.returncode} before it was ready")
@@ -271,4 +271,4 @@ def wait_ready(url: str, timeout_s: float, process: subprocess.Popen | None = No
         if ready and not first_ready:
             first_ready = time.monotonic()
         time.sleep(0.2)
-    raise HarnessError(f"the service at {url} was not ready within {timeout_s:.0f} s (last answer: {last_error})")
+    raise HarnessError(f"the service at {url} was not ready within {timeout_s:.0f} s (last response: {last_error})")

@@ -10,7 +10,7 @@ Settings come from the JSON in ``RERANK_BENCH_LOAD``:
     final_stats_file  where the local or master process writes Locust's final statistics
 
 Each trace request is sent once to every configuration in turn, so every
-configuration sees the same queries under the same load.
+configuration gets the same queries under the same load.
 
 Locust rounds response times into buckets before its percentiles (to 10 ms
 between 100 ms and 1 s, see ``locust.stats.bucket_response_time``), so each
@@ -94,7 +94,7 @@ def keep_environment(environment, **_) -> None:
 def write_final_stats(exit_code, **_) -> None:
     """Write Locust's final statistics per request name, with its own bucketed p95.
 
-    Locust's CSV holds the last periodic snapshot, which can miss the
+    Locust's CSV contains the last periodic snapshot, which can miss the
     requests of the last second, so the final figures are taken here.
     """
     runner = getattr(_environment, "runner", None)

@@ -7,7 +7,7 @@ own ``Session`` from the cache and the same Redis and skips the load.
 
 uvicorn (0.55) starts its workers with multiprocessing's ``spawn`` method,
 so no worker inherits the parent's XGBoost OpenMP thread pool or Redis
-sockets; tests also check that the pipelines work in a forked child.
+sockets. ``harness.openmp`` covers callers that fork instead.
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ def serve(settings: ServiceSettings, host: str, port: int, workers: int, rebuild
     with contextlib.ExitStack() as stack:
         settings = _prepare(settings, stack, rebuild)
         os.environ[SETTINGS_VARIABLE] = settings.to_json()
+        if settings.openmp_threads:
+            # libgomp reads this when a spawned worker loads it, for every thread.
+            os.environ["OMP_NUM_THREADS"] = str(settings.openmp_threads)
         log.info("serving %s on http://%s:%d with %d workers", ", ".join(settings.configs), host, port, workers)
         uvicorn.run(
             "harness.service:app_from_environment", factory=True, host=host, port=port,

@@ -3,7 +3,7 @@
 Routes:
 
     POST /rank      {"retailer_id": int, "query": str, "k": int} -> top k products
-    GET  /healthz   200 once the artifacts are loaded and Redis answers, else 503
+    GET  /healthz   200 once the artifacts are loaded and Redis responds, else 503
 
 The header ``X-Rerank-Config`` picks one of the configurations the service
 was started with (default: the first), so one load test can interleave
@@ -39,7 +39,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from harness import fork_safety
+from harness import openmp
 from harness.errors import HarnessError
 from harness.pipeline import Pipeline, RequestContext
 from harness.scenario import load_scenario
@@ -50,7 +50,7 @@ from harness.session import _load_store as load_store
 from harness.workload.base import Request
 
 log = logging.getLogger(__name__)
-fork_safety.install()  # a caller may fork this process after it loaded the session
+openmp.install_fork_hook()  # a caller may fork this process after it loaded the session
 
 CONFIG_HEADER = "X-Rerank-Config"
 SETTINGS_VARIABLE = "RERANK_BENCH_SERVICE"
@@ -61,7 +61,7 @@ RETRY_AFTER_S = 1
 FAILURE_LOG_INTERVAL_S = 10.0
 # Seconds between two attempts to load the session while Redis is down.
 LOAD_RETRY_S = 1.0
-# Seconds a health check waits for Redis to answer PING.
+# Seconds a health check waits for Redis to respond to PING.
 HEALTH_PING_TIMEOUT_S = 2.0
 # Seconds between two checks that the feature store is still loaded.
 STORE_CHECK_INTERVAL_S = 1.0
@@ -69,7 +69,7 @@ STORE_CHECK_INTERVAL_S = 1.0
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """What every worker process needs to build the same service."""
+    """Settings every worker process needs to build the same service."""
 
     scenario_path: str
     configs: tuple[str, ...]
@@ -79,6 +79,8 @@ class ServiceSettings:
     max_in_flight: int = 4  # per worker process
     threads: int = 1  # pipelines running at once per worker process
     on_redis_error: str = "fail"  # "fail": 503; "degrade": retrieval order
+    # OpenMP threads per worker for XGBoost; 0 keeps the model's own count.
+    openmp_threads: int = 0
     # Test aid: pad each /rank response to at least this many ms of app time.
     pad_latency_ms: float = 0.0
 
@@ -135,7 +137,11 @@ class RankService:
         self.load_error: str | None = "loading artifacts"
         self.in_flight = 0
         self.failures = FailureLog()
-        self.executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="rank")
+        # omp_set_num_threads applies to the calling thread only, so each
+        # pipeline thread sets its own count when it starts.
+        self.executor = ThreadPoolExecutor(
+            max_workers=settings.threads, thread_name_prefix="rank", initializer=self._start_pipeline_thread
+        )
         self._stack = contextlib.ExitStack()
         self._stopping = threading.Event()
         self._store_ok = False  # True once the loaded-data marker was seen
@@ -159,11 +165,17 @@ class RankService:
                 self.failures.warn("session load failed, retrying", exc)
                 self._stopping.wait(LOAD_RETRY_S)
                 continue
+            if self.settings.openmp_threads:
+                openmp.limit_threads(self.settings.openmp_threads)
             self.limits = _limits(session)
             self.session = session
             self.load_error = None
             log.info("worker %d ready: configurations %s", os.getpid(), ", ".join(self.settings.configs))
             return
+
+    def _start_pipeline_thread(self) -> None:
+        if self.settings.openmp_threads:
+            openmp.limit_threads(self.settings.openmp_threads)
 
     def close(self) -> None:
         self._stopping.set()
@@ -189,7 +201,7 @@ class RankService:
         return RankResult(_top_products(context, k), stage_ns)
 
     def _retrieval_order(self, pipeline: Pipeline, request: Request, k: int) -> RankResult:
-        # The retriever needs no Redis, so retrieval order is a usable answer.
+        # The retriever needs no Redis, so retrieval order is a usable response.
         retrieve = next(stage for stage in pipeline.stages if stage.name == "retrieve")
         context = RequestContext(request)
         started = time.perf_counter_ns()

@@ -1,7 +1,7 @@
 """Parse and check the JSON body of ``POST /rank``.
 
 Each check raises ``BadRequest`` with the HTTP status, the field at fault
-and a message that says what is accepted, so a client can fix its request
+and a message that states what is accepted, so a client can fix its request
 from the response alone.
 """
 
@@ -33,7 +33,7 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True)
 class RequestLimits:
-    """What the loaded workload accepts."""
+    """Request limits of the loaded workload."""
 
     top_k: int
     retailers: int  # 0 when the workload has no retailers

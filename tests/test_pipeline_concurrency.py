@@ -1,7 +1,7 @@
 """Pipelines give identical results from threads and from a forked child.
 
 XGBoost runs OpenMP threads and redis-py keeps sockets; a child forked after
-the parent used both must neither hang nor answer differently.
+the parent used both must neither hang nor return different rankings.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 
 import pytest
 
-from harness import fork_safety
+from harness import openmp
 from harness.session import open_session
 from harness.workload.base import Request
 from tests.serving import SMOKE_CONFIGS
@@ -54,7 +54,7 @@ def _child(session, calls, connection):
 
 
 def test_forked_child_matches_parent(session, calls):
-    fork_safety.install()
+    openmp.install_fork_hook()
     expected = [ranking(session, *call) for call in calls]  # the parent uses XGBoost and Redis first
     receiver, sender = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(target=_child, args=(session, calls, sender))

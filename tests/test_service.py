@@ -15,8 +15,8 @@ from harness.workload.base import Request
 from tests.serving import SMOKE_CONFIGS, running_service, smoke_settings
 
 FAST = "pipelined_reads+batched_scoring"
-# Upper bound for one HTTP call in these tests, in seconds; far above any
-# expected latency, only there so a broken service fails instead of hanging.
+# Upper bound for one HTTP call in these tests, in seconds. It is far above
+# any expected latency, so it only turns a hung service into a failure.
 CALL_TIMEOUT_S = 60
 
 

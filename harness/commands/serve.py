@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from harness.commands._options import cache_option, rebuild_option, redis_option, scenario_argument
@@ -28,6 +30,8 @@ def service_options(function):
                      help="Largest accepted request body in bytes; larger ones get 413."),
         click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Pipelines running at once per worker."),
+        click.option("--openmp-threads", type=click.IntRange(min=0), default=None,
+                     help="OpenMP threads per worker for XGBoost; 0 keeps the model's count. Default: cores / workers, at least 1."),
         click.option("--on-redis-error", type=click.Choice(REDIS_ERROR_MODES), default="fail", show_default=True,
                      help="When Redis fails: 'fail' returns 503, 'degrade' returns retrieval order marked degraded."),
         click.option("--pad-latency-ms", type=click.FloatRange(min=0), default=0.0, hidden=True,
@@ -36,6 +40,11 @@ def service_options(function):
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def default_openmp_threads(workers: int) -> int:
+    """Return the cores each worker gets, at least 1, so workers do not oversubscribe them."""
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 @click.command()
@@ -48,8 +57,8 @@ def service_options(function):
 @redis_option
 @cache_option
 @rebuild_option
-def command(scenario, host, port, workers, configs, max_in_flight, max_body_bytes, threads, on_redis_error,
-            pad_latency_ms, redis_url, cache_dir, rebuild) -> None:
+def command(scenario, host, port, workers, configs, max_in_flight, max_body_bytes, threads, openmp_threads,
+            on_redis_error, pad_latency_ms, redis_url, cache_dir, rebuild) -> None:
     """Serve POST /rank and GET /healthz for SCENARIO (default: scenarios/default.toml)."""
     loaded = load_scenario(scenario)
     settings = ServiceSettings(
@@ -61,6 +70,7 @@ def command(scenario, host, port, workers, configs, max_in_flight, max_body_byte
         max_in_flight=max_in_flight,
         threads=threads,
         on_redis_error=on_redis_error,
+        openmp_threads=default_openmp_threads(workers) if openmp_threads is None else openmp_threads,
         pad_latency_ms=pad_latency_ms,
     )
     serve(settings, host, port, workers, rebuild)
