@@ -62,6 +62,9 @@ class LoadPlan:
     max_requests: int  # per step, over all Locust processes
     processes: int = 1  # Locust processes; above 1, Locust's own master and workers
     k: int = 10
+    # Stop a stepped run after the first step with errors, or where every
+    # configuration misses the target; False runs every step.
+    stop_at_target: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def _run_steps(plan: LoadPlan, configs: list[str], url: str, requests_file: Path
         locust_p95 = load_stats.read_locust_p95(Path(f"{csv_prefix}_final.json"))
         step = load_stats.step_entries(records, configs, users, spawn_rate, locust_p95)
         steps += step
-        reason = load_stats.should_stop(step, target_ms) if len(plan.users) > 1 else None
+        reason = load_stats.should_stop(step, target_ms) if plan.stop_at_target and len(plan.users) > 1 else None
         if reason:
             stopped = f"stopped after step {number} ({users} users): {reason}"
             break

@@ -160,7 +160,7 @@ class RankService:
                 session = self._stack.enter_context(
                     open_session(scenario, self.settings.configs, self.settings.redis_url, Path(self.settings.cache_dir))
                 )
-            except HarnessError as exc:
+            except (HarnessError, *REDIS_ERRORS) as exc:  # Redis can also fail during the store load
                 self.load_error = str(exc)
                 self.failures.warn("session load failed, retrying", exc)
                 self._stopping.wait(LOAD_RETRY_S)

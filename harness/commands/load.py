@@ -34,6 +34,7 @@ def parse_users(text: str) -> tuple[int, ...]:
 @click.option("--duration", type=click.FloatRange(min=1, max=3600), default=30.0, show_default=True, help="Seconds per step.")
 @click.option("--max-requests", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Requests per step, over all Locust processes, after which the step stops.")
+@click.option("--all-steps", is_flag=True, help="Run every step of --users, even after errors or after every p95 exceeds the target.")
 @click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
               help="Locust processes; above 1, Locust forks its own master and workers.")
 @click.option("-k", "k", type=click.IntRange(min=1), default=10, show_default=True, help="Products per response.")
@@ -44,11 +45,11 @@ def parse_users(text: str) -> tuple[int, ...]:
 @redis_option
 @cache_option
 @results_option
-def command(scenario, configs, users, spawn_rate, duration, max_requests, processes, k, target, workers, run_id,
+def command(scenario, configs, users, spawn_rate, duration, max_requests, all_steps, processes, k, target, workers, run_id,
             redis_url, cache_dir, results_dir) -> None:
     """Load-test the rerank service of SCENARIO with Locust, configurations interleaved."""
     loaded = load_scenario(scenario)
-    plan = LoadPlan(parse_users(users), spawn_rate, duration, max_requests, processes, k)
+    plan = LoadPlan(parse_users(users), spawn_rate, duration, max_requests, processes, k, stop_at_target=not all_steps)
     service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir))
     names = list(configs or loaded.run.configs)
     result, folder = run_load(loaded, names, plan, target, service, results_dir, run_id)
