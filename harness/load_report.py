@@ -13,6 +13,14 @@ def _rps(value: float | None) -> str:
     return "not reached" if value is None else f"{value:.2f}"
 
 
+def _ratio_line(ratio: dict[str, Any], saturation: dict[str, dict]) -> str:
+    names = f"{ratio['numerator']} over {ratio['denominator']}"
+    if ratio["ratio"] is not None:
+        return f"Throughput ratio at the target, {names}: {ratio['ratio']:.2f}x."
+    missing = [n for n in (ratio["numerator"], ratio["denominator"]) if saturation[n]["max_rps_meeting_target"] is None]
+    return f"Throughput ratio at the target, {names}: undefined, because {' and '.join(missing)} met the target at no load tried."
+
+
 def markdown(result: dict[str, Any]) -> str:
     """Return ``report.md`` for one load result."""
     load = result["load"]
@@ -48,8 +56,9 @@ def markdown(result: dict[str, Any]) -> str:
 
     ratio = load.get("throughput_ratio_at_target")
     if ratio:
-        value = "undefined (one of them never met the target)" if ratio["ratio"] is None else f"{ratio['ratio']:.2f}x"
-        lines += ["", f"Throughput ratio at the target, {ratio['numerator']} over {ratio['denominator']}: {value}."]
+        lines += ["", _ratio_line(ratio, load["saturation"])]
+    if load.get("warnings"):
+        lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in load["warnings"]]
     lines += ["", "Latencies in milliseconds as the Locust clients measured them, from every request's exact value; "
               "Locust p95 is Locust's own figure from 10 ms buckets (100 ms buckets above 1 s)."]
     return "\n".join(lines) + "\n"

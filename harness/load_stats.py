@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.stats import NS_PER_MS, summarize
+from harness.stats import NS_PER_MS, UNSTABLE_MIN_SAMPLES, summarize
 
 
 def request_name(config: str) -> str:
@@ -83,6 +83,16 @@ def _stage_summaries(records: list[dict]) -> dict[str, dict[str, float]]:
     for record in records:
         names += [name for name in record["stages"] if name not in names]
     return {name: summary_ms([r["stages"][name] for r in records if name in r["stages"]]) for name in names}
+
+
+def step_warnings(steps: list[dict]) -> list[str]:
+    """Return advice for step entries with too few requests for a usable p95."""
+    return [
+        f"{s['config']} at {s['users']} users: only {s['requests']} requests (fewer than {UNSTABLE_MIN_SAMPLES}); "
+        "raise --duration for a usable p95"
+        for s in steps
+        if s["requests"] < UNSTABLE_MIN_SAMPLES
+    ]
 
 
 def meets_target(entry: dict[str, Any], target_ms: float) -> bool:

@@ -205,6 +205,7 @@ def _load_section(url: str, workers: int | None, plan: LoadPlan, configs: list[s
         "configs": configs,
         "steps": steps,
         "saturation": load_stats.saturation(steps, configs, target_ms),
+        "warnings": load_stats.step_warnings(steps),
     }
     if len(configs) == 2:
         denominator = BASELINE if BASELINE in configs else configs[0]

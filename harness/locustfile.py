@@ -31,6 +31,7 @@ import time
 from functools import cache
 from pathlib import Path
 
+import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import LocalRunner, WorkerRunner
@@ -140,7 +141,9 @@ class RankUser(FastHttpUser):
     def _stop_at_request_limit(self) -> None:
         # A single process ends the whole run. A worker of --processes can
         # only stop its own users; the master then ends at the run time.
+        # quit() runs in its own greenlet: stopping the users kills this
+        # one, which would cut quit() short if it ran here.
         runner = self.environment.runner
         if isinstance(runner, LocalRunner):
-            runner.quit()
+            gevent.spawn(runner.quit)
         raise StopUser()

@@ -11,8 +11,8 @@ configurations. Every response carries a ``Server-Timing`` header with each
 stage's duration in milliseconds, plus ``total`` for the time in the app.
 
 Each worker process builds its ``Session`` in a background thread, so
-``/healthz`` can return 503 while it loads; the artifacts come from the
-cache and the feature store load is skipped because the parent process
+``/healthz`` can return 503 while it loads. The artifacts come from the
+cache, and the feature store load is skipped because the parent process
 loaded Redis first. Pipelines run in a small thread pool (``threads``), so
 the event loop stays free to reject requests: past ``max_in_flight``
 requests in flight, ``/rank`` returns 503 with ``Retry-After`` at once.
@@ -283,13 +283,13 @@ def _unavailable(message: str, started: int) -> JSONResponse:
 async def _read_body(request: HttpRequest, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(413, None, f"request body of {declared} bytes exceeds the limit of {limit} bytes")
+        raise BadRequest(413, None, f"request body of {declared} bytes exceeds the limit of {limit} bytes; send a smaller body or raise --max-body-bytes")
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:  # a chunked body declares no length
-            raise BadRequest(413, None, f"request body exceeds the limit of {limit} bytes")
+            raise BadRequest(413, None, f"request body exceeds the limit of {limit} bytes; send a smaller body or raise --max-body-bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 

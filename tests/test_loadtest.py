@@ -120,10 +120,12 @@ def test_max_requests_ends_the_step(smoke_scenario, redis_server, cache_dir, tmp
     settings = smoke_settings(smoke_scenario, redis_server.url, cache_dir)
     plan = LoadPlan(users=(2,), spawn_rate=None, step_duration_s=30, max_requests=5)
     with running_service(settings) as url:
-        result, _ = run_load(smoke_scenario, list(settings.configs), plan, target=url,
-                             service=ServiceSpec(cache=cache_dir), results_dir=tmp_path, run_id="bounded")
+        result, folder = run_load(smoke_scenario, list(settings.configs), plan, target=url,
+                                  service=ServiceSpec(cache=cache_dir), results_dir=tmp_path, run_id="bounded")
     sent = sum(step["requests"] for step in result["load"]["steps"])
+    locust_final = json.loads((folder / "locust-step00_final.json").read_text())
     assert 0 < sent <= 5
+    assert sum(entry["num_requests"] for entry in locust_final.values()) == sent
 
 
 def _step(config, users, rps, p95, failures=0):
@@ -159,3 +161,10 @@ def test_stepping_stops_when_all_exceed_target():
 
 def test_stepping_goes_on_while_one_meets_target():
     assert load_stats.should_stop([_step("a", 4, 3.0, 500), _step("b", 4, 3.0, 100)], 400.0) is None
+
+
+def test_small_steps_get_a_warning():
+    steps = [dict(_step("a", 1, 0.4, 900), requests=12), dict(_step("b", 1, 0.4, 300), requests=40)]
+    warnings = load_stats.step_warnings(steps)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("a at 1 users: only 12 requests")
