@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import redis
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -327,6 +328,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
             payload = parse_body(await _read_body(request, settings.max_body_bytes))
             pipeline_request, k = parse_rank_request(payload, service.limits)
         except BadRequest as exc:
+            service.failures.warn(f"rejected /rank with {exc.status}", exc.message)
             return _respond(exc.status, exc.body(), started)
 
         loop = asyncio.get_running_loop()
@@ -354,7 +356,16 @@ def create_app(settings: ServiceSettings) -> Starlette:
         yield
         service.close()
 
-    app = Starlette(routes=[Route("/rank", rank, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan)
+    async def unknown_route(request: HttpRequest, exc: HTTPException) -> JSONResponse:
+        # Starlette's own 404 and 405 responses carry no Server-Timing header.
+        message = f"{request.method} {request.url.path}: {exc.detail}; use POST /rank or GET /healthz"
+        return _respond(exc.status_code, {"error": message, "field": None}, time.perf_counter_ns())
+
+    app = Starlette(
+        routes=[Route("/rank", rank, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
+        exception_handlers={404: unknown_route, 405: unknown_route},
+        lifespan=lifespan,
+    )
     app.state.service = service
     return app
 

@@ -115,6 +115,14 @@ def test_error_responses_carry_server_timing(service):
     assert "total" in parse_header(response.headers["Server-Timing"])
 
 
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nope", 404), ("GET", "/rank", 405)])
+def test_unknown_route_is_json_error(service, method, path, status):
+    response = requests.request(method, f"{service}{path}", timeout=CALL_TIMEOUT_S)
+    assert response.status_code == status
+    assert "POST /rank" in response.json()["error"]
+    assert "total" in parse_header(response.headers["Server-Timing"])
+
+
 def test_healthz_reports_ready(service):
     response = requests.get(f"{service}/healthz", timeout=CALL_TIMEOUT_S)
     assert response.status_code == 200
