@@ -40,10 +40,16 @@ class QualityJudge:
 def analyze(raw: RawRun, scenario: Scenario, judge: QualityJudge) -> list[dict[str, Any]]:
     """Return the ``configs`` list of a result."""
     baseline = next((s for s in raw.samples if s.config.name == BASELINE), None)
-    return [_analyze_one(entry, baseline, raw, scenario, judge) for entry in raw.samples if entry.total_ns]
+    ran = [entry for entry in raw.samples if entry.total_ns]
+    # Quality is judged on the requests every configuration ran, so the
+    # NDCG column compares all configurations on the same queries.
+    common = set.intersection(*(set(entry.steps) for entry in ran)) if ran else set()
+    return [_analyze_one(entry, baseline, raw, scenario, judge, common) for entry in ran]
 
 
-def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario: Scenario, judge) -> dict:
+def _analyze_one(
+    entry: Samples, baseline: Samples | None, raw: RawRun, scenario: Scenario, judge, common: set[int]
+) -> dict:
     spec, targets = scenario.run, scenario.targets
     total = np.array(entry.total_ns)
     summary = stats.summarize(total)
@@ -56,6 +62,8 @@ def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario
         "samples": len(total),
         "total": summary.as_dict() | {"p95_ci_ms": list(ci)},
         "stages": {name: stats.summarize(series).as_dict() for name, series in entry.stage_series().items()},
+        # Every timed request's total, in run order, for latency distribution plots.
+        "latencies_ns": total.tolist(),
     }
     warnings = []
     warning = stats.instability_warning(len(total), summary.p95_ms, ci)
@@ -64,7 +72,7 @@ def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario
 
     speedup = _speedup(entry, baseline, spec.bootstrap_resamples)
     result["speedup_p95"] = speedup
-    result["quality"] = _quality(entry, baseline, raw, judge)
+    result["quality"] = _quality(sorted(common), entry, baseline, raw, judge)
     result["verdicts"] = _verdicts(summary.p95_ms, speedup, scenario, warnings)
     result["warnings"] = warnings
     metrics = {o.name: o.metrics() for o in entry.config.optimizations if o.metrics() is not None}
@@ -94,10 +102,7 @@ def _speedup(entry: Samples, baseline: Samples | None, resamples: int) -> dict |
     return {"ratio": speedup.ratio, "ci": list(speedup.ci), "pairs": speedup.pairs}
 
 
-def _quality(entry: Samples, baseline: Samples | None, raw: RawRun, judge: QualityJudge) -> dict:
-    # Quality compares on the requests both ran, so every configuration is
-    # judged on the same queries as the baseline.
-    steps = [s for s in entry.steps if baseline is None or s in baseline.rankings]
+def _quality(steps: list[int], entry: Samples, baseline: Samples | None, raw: RawRun, judge: QualityJudge) -> dict:
     ndcg, base_ndcg, overlap, same = [], [], [], []
     for step in steps:
         request = raw.step_requests[step]

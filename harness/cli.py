@@ -26,7 +26,11 @@ from harness.errors import HarnessError
 def cli(verbose: bool, quiet: bool) -> None:
     """Measure where a search rerank path spends its latency, and what each
     optimization buys in p95 and costs in ranking quality."""
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    level = logging.INFO
+    if verbose:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.WARNING
     logging.basicConfig(
         level=level, format="%(message)s", datefmt="[%X]",
         handlers=[RichHandler(console=progress.console, show_path=False)],

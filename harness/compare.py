@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import signal
@@ -98,20 +99,19 @@ def _write(folder: Path, result: dict[str, Any]) -> None:
     write_text_atomic(folder / "report.md", markdown(result))
 
 
-class _sigterm_as_interrupt:
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
     """Treat SIGTERM like Ctrl-C, so a stopped run still saves its result."""
 
-    def __enter__(self):
-        try:
-            self.previous = signal.signal(signal.SIGTERM, self._raise)
-        except ValueError:  # not the main thread: leave signals alone
-            self.previous = None
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
+    def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

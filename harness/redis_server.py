@@ -53,7 +53,7 @@ class ManagedRedis:
         return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> "ManagedRedis":
-        """Start the server and wait until it answers PING."""
+        """Start the server and wait until it responds to PING."""
         self._folder = tempfile.TemporaryDirectory(prefix="rerank-bench-redis-")
         self.port = self.requested_port or free_port(self.host)
         command = [
@@ -80,7 +80,7 @@ class ManagedRedis:
             except redis.ConnectionError:
                 time.sleep(0.05)
         self.stop()
-        raise HarnessError(f"redis-server did not answer on {self.url} within {_START_TIMEOUT_S:.0f} s; check its log")
+        raise HarnessError(f"redis-server did not respond on {self.url} within {_START_TIMEOUT_S:.0f} s; check its log")
 
     def stop(self) -> None:
         """Stop the server; safe to call more than once."""
@@ -116,7 +116,7 @@ def parser_class(name: str):
 
 
 def connect(url: str, parser: str = "hiredis") -> redis.Redis:
-    """Connect to ``url`` with the given reply parser and check that the server answers.
+    """Connect to ``url`` with the given reply parser and check that the server responds.
 
     redis-py picks hiredis when it is installed, and this project depends on
     ``redis[hiredis]``, so the baseline uses it too. The pure-Python parser
@@ -133,7 +133,7 @@ def connect(url: str, parser: str = "hiredis") -> redis.Redis:
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         raise HarnessError(f"Redis at {url} is unreachable ({exc}); start it or fix --redis-url") from None
     except redis.ResponseError as exc:
-        raise HarnessError(f"Redis at {url} refused PING ({exc}); check the password in --redis-url") from None
+        raise HarnessError(f"Redis at {url} rejected PING ({exc}); check the password in --redis-url") from None
     return client
 
 

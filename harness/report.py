@@ -28,7 +28,9 @@ def _share(value: float | None) -> str:
 
 
 def _yes(value: bool | None) -> str:
-    return "-" if value is None else ("yes" if value else "no")
+    if value is None:
+        return "-"
+    return "yes" if value else "no"
 
 
 def stage_names(result: dict[str, Any]) -> list[str]:
