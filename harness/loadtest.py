@@ -119,6 +119,7 @@ def run_load(
 
     result = header | {"complete": True, "stopped": stopped, "configs": []}
     result["load"] = _load_section(url, workers, plan, configs, steps, scenario.targets.p95_ms)
+    result["load"]["service_openmp_threads"] = health.get("openmp_threads")
     write_json_atomic(folder / "result.json", result)
     write_text_atomic(folder / "report.md", markdown(result))
     log.info("load run %s finished: %s; results in %s", run_id, stopped, folder)

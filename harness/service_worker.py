@@ -224,6 +224,7 @@ class RankService:
             "pid": os.getpid(),
             "configs": list(self.settings.configs),
             "in_flight": self.in_flight,
+            "openmp_threads": self.settings.openmp_threads,
             "redis_version": self.session.redis_version,
             "redis_parser": self.session.redis_parser,
         }
