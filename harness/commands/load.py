@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from harness.commands._options import cache_option, redis_option, results_option, scenario_argument
-from harness.commands.serve import configs_option, workers_option
+from harness.commands.serve import workers_option
 from harness.errors import HarnessError
 from harness.loadtest import LoadPlan, ServiceSpec, run_load
 from harness.scenario import load_scenario
@@ -27,7 +27,10 @@ def parse_users(text: str) -> tuple[int, ...]:
 
 @click.command()
 @scenario_argument
-@configs_option
+@click.option(
+    "-c", "--config", "configs", multiple=True, metavar="NAME",
+    help="Configuration to load, interleaved request by request with the others; repeat it. Default: run.configs of the scenario.",
+)
 @click.option("--users", default="4", show_default=True, metavar="N[,N...]",
               help="Concurrent Locust users; a comma list runs one step per count until p95 exceeds the target or errors appear.")
 @click.option("--spawn-rate", type=click.FloatRange(min=0.1), default=None, help="Users started per second. Default: a step's users within 1 s.")
@@ -49,6 +52,8 @@ def command(scenario, configs, users, spawn_rate, duration, max_requests, all_st
             redis_url, cache_dir, results_dir) -> None:
     """Load-test the rerank service of SCENARIO with Locust, configurations interleaved."""
     loaded = load_scenario(scenario)
+    if k > loaded.workload.top_k:
+        raise HarnessError(f"invalid -k {k}: the service returns at most workload.top_k = {loaded.workload.top_k} products; lower -k")
     plan = LoadPlan(parse_users(users), spawn_rate, duration, max_requests, processes, k, stop_at_target=not all_steps)
     service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir))
     names = list(configs or loaded.run.configs)
