@@ -39,12 +39,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ManagedRedis:
     """A ``redis-server`` child process owned by the harness."""
 
-    def __init__(self, executable: str | None = None, host: str = "127.0.0.1"):
+    def __init__(self, executable: str | None = None, host: str = "127.0.0.1", port: int = 0):
         self.executable = executable or shutil.which("redis-server")
         if self.executable is None:
             raise HarnessError(f"redis-server not found on PATH; {_INSTALL_HINT}")
         self.host = host
-        self.port = 0
+        self.requested_port = port  # 0: a free port, chosen at each start
+        self.port = port
         self.process: subprocess.Popen | None = None
         self._folder: tempfile.TemporaryDirectory | None = None
 
@@ -55,7 +56,7 @@ class ManagedRedis:
     def start(self) -> "ManagedRedis":
         """Start the server and wait until it responds to PING."""
         self._folder = tempfile.TemporaryDirectory(prefix="rerank-bench-redis-")
-        self.port = free_port(self.host)
+        self.port = self.requested_port or free_port(self.host)
         command = [
             self.executable, "--port", str(self.port), "--bind", self.host,
             "--save", "", "--appendonly", "no", "--dir", self._folder.name,
