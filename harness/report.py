@@ -116,7 +116,7 @@ def _summary_table(result: dict[str, Any], ordered: list[dict]) -> Table:
         uncertain = set(config.get("uncertain_verdicts", []))
         verdicts = [_yes(config["verdicts"][name], name in uncertain) for name in VERDICTS]
         table.add_row(
-            _wrappable(config["name"]),
+            config["name"],
             _ms(total["p50_ms"]),
             f"{_ms(total['p95_ms'])} [{_ms(total['p95_ci_ms'][0])}, {_ms(total['p95_ci_ms'][1])}]",
             _ratio(config["speedup_p95"]),
@@ -125,11 +125,6 @@ def _summary_table(result: dict[str, Any], ordered: list[dict]) -> Table:
             " / ".join(verdicts),
         )
     return table
-
-
-def _wrappable(name: str) -> str:
-    # A zero-width space after each '+' lets a narrow terminal wrap a long name there.
-    return name.replace("+", "+\u200b")
 
 
 def _target_legend(result: dict[str, Any]) -> str:
@@ -153,7 +148,7 @@ def _stage_table(result: dict[str, Any], ordered: list[dict]) -> Table:
         for stage in stages:
             summary = config["stages"].get(stage)
             cells.append("-" if summary is None else f"{_ms(summary['p50_ms'])} / {_ms(summary['p95_ms'])}")
-        table.add_row(_wrappable(config["name"]), str(config["samples"]), *cells)
+        table.add_row(config["name"], str(config["samples"]), *cells)
     return table
 
 
