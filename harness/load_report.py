@@ -50,13 +50,23 @@ def markdown(result: dict[str, Any]) -> str:
         )
 
     lines += ["", f"## Saturation (p95 target {target:g} ms)", "",
-              "| config | highest rps meeting the target | rps where errors start |", "|---|---|---|"]
+              "| config | highest rps meeting the target | rps where errors start | highest rps achieved |",
+              "|---|---|---|---|"]
     for config, point in load["saturation"].items():
-        lines.append(f"| {config} | {_rps(point['max_rps_meeting_target'])} | {_rps(point['errors_start_rps'])} |")
+        lines.append(
+            f"| {config} | {_rps(point['max_rps_meeting_target'])} | {_rps(point['errors_start_rps'])} "
+            f"| {_rps(point.get('max_achieved_rps'))} |"
+        )
 
     ratio = load.get("throughput_ratio_at_target")
     if ratio:
         lines += ["", _ratio_line(ratio, load["saturation"])]
+    peak = load.get("peak_throughput_ratio")
+    if peak and peak["ratio"] is not None:
+        lines += [
+            "",
+            f"Highest throughput achieved at any load: {peak['numerator']} / {peak['denominator']} = {peak['ratio']:.2f}x.",
+        ]
     if load.get("warnings"):
         lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in load["warnings"]]
     lines += ["", "Latencies in milliseconds as the Locust clients measured them, from every request's exact value; "

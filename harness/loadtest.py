@@ -212,6 +212,7 @@ def _load_section(url: str, workers: int | None, plan: LoadPlan, configs: list[s
         denominator = BASELINE if BASELINE in configs else configs[0]
         numerator = next(name for name in configs if name != denominator)
         section["throughput_ratio_at_target"] = load_stats.throughput_ratio(section["saturation"], numerator, denominator)
+        section["peak_throughput_ratio"] = load_stats.peak_throughput_ratio(section["saturation"], numerator, denominator)
     return section
 
 

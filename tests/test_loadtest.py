@@ -117,7 +117,7 @@ def test_result_has_load_section(padded_run):
     assert load["configs"] == [FAST]
     assert set(load["steps"][0]) >= {"config", "users", "requests", "failures", "achieved_rps", "client",
                                      "locust_p95_ms", "server_stages"}
-    assert set(load["saturation"][FAST]) == {"max_rps_meeting_target", "errors_start_rps"}
+    assert set(load["saturation"][FAST]) == {"max_rps_meeting_target", "errors_start_rps", "max_achieved_rps"}
 
 
 def test_max_requests_ends_the_step(smoke_scenario, redis_server, cache_dir, tmp_path):
@@ -172,3 +172,12 @@ def test_small_steps_get_a_warning():
     warnings = load_stats.step_warnings(steps)
     assert len(warnings) == 1
     assert warnings[0].startswith("a at 1 users: only 12 requests")
+
+
+def test_peak_ratio_exists_without_target():
+    saturation = {
+        "fast": {"max_rps_meeting_target": None, "max_achieved_rps": 6.0},
+        "baseline": {"max_rps_meeting_target": None, "max_achieved_rps": 1.5},
+    }
+    assert load_stats.throughput_ratio(saturation, "fast", "baseline")["ratio"] is None
+    assert load_stats.peak_throughput_ratio(saturation, "fast", "baseline")["ratio"] == 4.0
