@@ -1,7 +1,7 @@
 """Lossless bin codes of feature values, derived from the model's own splits.
 
 For a model feature with sorted unique split thresholds ``T``, a value's
-code is ``#{t in T : t <= value}``. A split ``value < T[k]`` holds exactly
+code is ``#{t in T : t <= value}``. A split ``value < T[k]`` is true exactly
 when ``code <= k``, i.e. ``code < k + 1``, so a forest whose thresholds are
 rewritten as ``k + 1`` takes the same branch on codes as XGBoost takes on
 the float32 value, for every value including +-inf. A missing value (NaN)
@@ -147,8 +147,9 @@ def interaction_inputs(workload: Workload) -> list[int]:
     """Return the stored columns the workload's interaction features read.
 
     NOTE: the list mirrors ``harness.features.interactions_matrix`` of the
-    synthetic marketplace; ``check_interaction_inputs`` verifies it on a
-    real request, so a change there fails loudly instead of scoring wrong.
+    synthetic marketplace by hand. ``check_interaction_inputs`` compares it
+    with the full computation on a real request, so a change there fails
+    at start instead of scoring wrong.
     """
     if not workload.request_names:
         return []
