@@ -68,6 +68,23 @@ class HashReader:
         return matrix
 
 
+class PackedReader:
+    """Read rows of the ``packed`` float32 layout with one MGET (see ``harness.layouts``)."""
+
+    def __init__(self, runtime: Runtime):
+        from harness.layouts import PACKED, decode_packed, packed_absent_row
+
+        self.store = runtime.store
+        self.names = runtime.workload.stored_names
+        self.layout = PACKED
+        self.absent = packed_absent_row(len(self.names))
+        self.decode = decode_packed(len(self.names))
+
+    def read(self, client, ids: list[int]) -> np.ndarray:
+        values = client.mget(self.store.product_keys(ids, self.layout))
+        return self.decode(b"".join(self.absent if v is None else v for v in values), len(ids))
+
+
 class FetchDecoded:
     """Stage ``fetch``: the retailer's hash, then the candidates through a reader."""
 
@@ -90,15 +107,26 @@ def reader_of(builder, runtime: Runtime):
 
     An optimization that changed the read (feature selection, the cache)
     leaves its reader on the builder as ``stored_reader``; otherwise the
-    reader matches the current fetch stage: pipelined unless the fetch is
-    still the baseline's one read per candidate.
+    reader matches the current fetch stage: the packed layout's MGET after
+    ``packed_features``, else hashes, pipelined unless the fetch is still
+    the baseline's one read per candidate.
     """
     reader = getattr(builder, "stored_reader", None)
     if reader is not None:
         return reader
     from harness.stages.fetch import FetchPerCandidate
 
-    return HashReader(runtime, pipelined=not isinstance(builder.get("fetch"), FetchPerCandidate))
+    fetch = builder.get("fetch")
+    if is_packed_fetch(fetch):
+        return PackedReader(runtime)
+    return HashReader(runtime, pipelined=not isinstance(fetch, FetchPerCandidate))
+
+
+def is_packed_fetch(stage) -> bool:
+    """Return True if ``stage`` reads the packed float32 layout."""
+    from harness.layouts import PACKED, FetchBinary
+
+    return isinstance(stage, FetchBinary) and stage.layout == PACKED
 
 
 def use_reader(builder, runtime: Runtime, reader) -> None:

@@ -4,7 +4,8 @@ Lossy. The full model's features are ranked by XGBoost gain; a model of
 the same size is trained on the top ``features`` of them and cached. The
 fetch reads only the stored fields those features need (an HMGET of
 named fields instead of an HGETALL), in one round trip per candidate on
-the baseline's fetch or one pipelined round trip otherwise.
+the baseline's fetch or one pipelined round trip otherwise. After
+``packed_features`` it keeps the packed read of whole rows.
 
 It sets ``builder.booster``, ``builder.model_path`` and
 ``builder.feature_columns``, so a scorer applied after it (batched or
@@ -14,7 +15,7 @@ layout and fetch optimizations and before the scorers.
 
 from harness.optimization import Optimization, register
 from harness.settings_checks import check_positive
-from harness.stored_reads import HashReader, use_reader
+from harness.stored_reads import HashReader, is_packed_fetch, use_reader
 from harness.stages.fetch import FetchPerCandidate
 from harness.stages.score import ScoreBatched, ScorePerCandidate
 from harness.subset_model import ScoreColumnsPerCandidate, columns_by_gain, stored_inputs, subset_model
@@ -42,9 +43,12 @@ class FeatureSelection(Optimization):
         self.fetched_columns = stored_inputs(runtime, self.columns)
 
     def apply(self, builder, runtime):
-        per_candidate = isinstance(builder.get("fetch"), FetchPerCandidate)
-        reader = HashReader(runtime, self.fetched_columns, pipelined=not per_candidate)
-        use_reader(builder, runtime, reader)
+        # A packed row costs 4 bytes a feature, so reading all of it stays
+        # cheaper than naming fields; hashes are read field by field.
+        fetch = builder.get("fetch")
+        if not is_packed_fetch(fetch):
+            per_candidate = isinstance(fetch, FetchPerCandidate)
+            use_reader(builder, runtime, HashReader(runtime, self.fetched_columns, pipelined=not per_candidate))
 
         builder.booster = self.booster
         builder.model_path = self.model_path
