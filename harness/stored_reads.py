@@ -9,9 +9,9 @@ round trip, and a cache can wrap any reader and read only its misses.
 stages of the harness accept its decoded matrix as they are.
 
 ``assemble_rows`` builds model input for a subset of a request's
-candidates (a chunk, or the survivors of a prefilter) with the values the
-full candidate list would give: the same retrieval-score normalizer and
-each candidate's position in the original retrieval order.
+candidates, such as a chunk or the survivors of a prefilter. Its rows
+equal those of the full candidate list, because it uses the full list's
+retrieval-score normalizer and each candidate's original position.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from harness.runtime import Runtime
 from harness.stages.assemble import parse_retailer, stored_matrix_from_hashes
 from harness.workload.base import Workload, max_retrieval_score
 
-# The interaction feature that holds a candidate's retrieval position.
+# The interaction feature that contains a candidate's retrieval position.
 RANK_FEATURE = "bm25_rank"
 
 
@@ -106,10 +106,10 @@ def reader_of(builder, runtime: Runtime):
     """Return the reader this configuration's fetch uses so far.
 
     An optimization that changed the read (feature selection, the cache)
-    leaves its reader on the builder as ``stored_reader``; otherwise the
+    leaves its reader on the builder as ``stored_reader``. Otherwise the
     reader matches the current fetch stage: the packed layout's MGET after
-    ``packed_features``, else hashes, pipelined unless the fetch is still
-    the baseline's one read per candidate.
+    ``packed_features``, else hashes. Hashes are read in one pipelined
+    round trip unless the fetch is still the baseline's one per candidate.
     """
     reader = getattr(builder, "stored_reader", None)
     if reader is not None:

@@ -34,10 +34,10 @@ STORED_FREE_INTERACTIONS = ("bm25", "bm25_rank", "bm25_norm", "bm25_gap")
 def stored_inputs(runtime: Runtime, columns: list[int]) -> list[int]:
     """Return the stored columns needed to compute ``columns`` of the model input.
 
-    A stored column is needed by itself; an interaction feature of the
-    synthetic marketplace that reads stored values needs all the stored
-    columns any interaction reads (the embedding, price, category, brand,
-    rating and popularity), a coarse but safe superset.
+    A selected stored column is read as it is. A selected interaction
+    feature of the synthetic marketplace that reads stored values brings
+    in every stored column any interaction reads (the embedding, price,
+    category, brand, rating and popularity): a coarse but safe superset.
     """
     workload = runtime.workload
     stored_count = len(workload.stored_names)

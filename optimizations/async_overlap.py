@@ -1,10 +1,9 @@
 """``async_overlap``: score chunk i while chunk i+1's features are in flight.
 
 Lossless. One ``overlap`` stage takes the place of ``fetch``, ``assemble``
-and ``score``: it splits the candidates into chunks of ``chunk_size``,
-reads each chunk on a second Redis connection owned by one worker thread,
-and meanwhile assembles and scores the previous chunk on the calling
-thread. This overlaps because redis-py waits for replies in socket calls
+and ``score``. It splits the candidates into chunks of ``chunk_size`` and
+reads each chunk on a second Redis connection owned by one worker thread.
+Meanwhile the calling thread assembles and scores the previous chunk. This overlaps because redis-py waits for replies in socket calls
 and XGBoost predicts in C through ctypes, and both release the GIL.
 
 It reads through the configuration's reader (so the cache and feature

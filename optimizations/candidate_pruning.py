@@ -1,9 +1,10 @@
 """``candidate_pruning``: rerank only the top K' candidates by retrieval score.
 
-Lossy. A ``prune`` stage after ``retrieve`` keeps the ``keep`` candidates
-with the highest retrieval scores (ties keep retrieval order) for fetch,
-assembly and scoring; the ``tail`` stage after ``rank`` places the rest,
-in retrieval order, below the reranked ones when ``top_k`` reaches them.
+Lossy. A ``prune`` stage after ``retrieve`` passes only the ``keep``
+candidates with the highest retrieval scores (ties keep retrieval order)
+to fetch, assembly and scoring. The ``tail`` stage after ``rank`` places
+the rest, in retrieval order, below the reranked ones when ``top_k``
+reaches them.
 Kept candidates get the same features as in the full list, because the
 retrieval list is already in score order and the kept ones are its head.
 """

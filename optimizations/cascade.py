@@ -4,10 +4,10 @@ Lossy. A ``prefilter`` stage before ``fetch`` scores every candidate with
 a small ranker (``trees`` trees of depth ``max_depth``) on about
 ``features`` cheap features, keeps the best ``keep`` and hands only those
 to ``fetch``, ``assemble`` and ``score``. Cheap features need no full
-feature read: the retrieval score features, the query and retailer
-features, and the ``stored_features`` stored columns with the highest
-gain, kept in a separate small layout (one packed float32 string per
-product, read with one MGET). On real learning-to-rank data, which has
+feature read. They are the retrieval score features, the query and
+retailer features, and the ``stored_features`` stored columns with the
+highest gain. Those columns are kept in a separate small layout, one
+packed float32 string per product, read with one MGET. On real learning-to-rank data, which has
 no request features, the cheap features are the ``features`` stored
 columns with the highest gain.
 

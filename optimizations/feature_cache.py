@@ -1,9 +1,9 @@
 """``feature_cache``: serve hot products' decoded features from process memory.
 
 Lossless. The query trace is Zipf-distributed, so a few products appear
-in many candidate lists; their decoded vectors are kept in an LRU cache
-bounded by ``max_mb`` (MiB) and ``ttl_s`` (seconds), checked against a
-per-product version counter in Redis on every read (see
+in many candidate lists. Their decoded vectors are kept in an LRU cache
+bounded by ``max_mb`` (MiB) and ``ttl_s`` (seconds). Every read checks
+them against a per-product version counter in Redis (see
 ``harness.feature_cache`` for the invalidation rules). Only misses are
 read from Redis, through whichever read the configuration had before
 (pipelined, per candidate, or feature selection's HMGET), so list it
