@@ -34,7 +34,6 @@ from harness.stages.assemble import AssemblePerCandidate
 from harness.stored_reads import (
     AssembleSubset,
     AssembleSubsetPerCandidate,
-    assemble_rows,
     ensure_tail_stage,
     request_info,
 )
@@ -76,6 +75,8 @@ class Prefilter:
         self.booster = booster
         self.columns = np.asarray(columns)
         self.stored_columns = np.asarray(stored_columns, dtype=np.int64)
+        self.stored_position = {column: i for i, column in enumerate(stored_columns)}
+        self.names = runtime.workload.feature_names
         self.layout = layout
         self.keep = keep
         self.has_retailers = runtime.workload.retailer_features is not None
@@ -88,8 +89,8 @@ class Prefilter:
         stored = self._read_cheap(context, candidates.tolist())
         max_score = max_retrieval_score(bm25)
         info = request_info(self.workload, context)
-        matrix = assemble_rows(self.workload, info, stored, bm25, np.arange(len(bm25)), max_score)
-        scores = self.booster.inplace_predict(matrix[:, self.columns], missing=np.nan)
+        matrix = self.cheap_matrix(info, stored, bm25, max_score)
+        scores = self.booster.inplace_predict(matrix, missing=np.nan)
 
         order = np.argsort(-scores, kind="stable")
         survivors = np.sort(order[: self.keep])
@@ -98,6 +99,33 @@ class Prefilter:
         context.extra.setdefault("tail", []).insert(0, candidates[order[self.keep :]])
         context.candidates = candidates[survivors]
         context.retrieval_scores = context.retrieval_scores[survivors]
+
+    def cheap_matrix(self, info, stored: np.ndarray, bm25: np.ndarray, max_score: float) -> np.ndarray:
+        """Return the first-pass model's float32 input, only its columns.
+
+        Each column is a stored value, a per-request constant or one of the
+        retrieval-score features, computed with the same float64
+        operations as ``harness.features.interactions_matrix``.
+        """
+        n = len(bm25)
+        request_values = dict(zip(self.workload.request_names, info.values))
+        computed = {
+            "bm25": bm25,
+            "bm25_rank": np.arange(n, dtype=np.float64),
+            "bm25_norm": bm25 / max_score,
+            "bm25_gap": max_score - bm25,
+        }
+        matrix = np.empty((n, len(self.columns)), dtype=np.float32)
+        stored_count = len(self.workload.stored_names)
+        for out, column in enumerate(self.columns.tolist()):
+            name = self.names[column]
+            if column < stored_count:
+                matrix[:, out] = stored[:, self.stored_position[column]]
+            elif name in computed:
+                matrix[:, out] = computed[name]
+            else:
+                matrix[:, out] = request_values[name]
+        return matrix
 
     def _read_cheap(self, context: RequestContext, ids: list[int]) -> np.ndarray:
         pipe = self.client.pipeline(transaction=False)
@@ -112,9 +140,7 @@ class Prefilter:
         width = len(self.stored_columns)
         missing = np.full(width, np.nan, dtype=np.float32).tobytes()
         flat = np.frombuffer(b"".join(missing if v is None else v for v in packed), dtype=np.float32)
-        stored = np.full((len(ids), len(self.workload.stored_names)), np.nan)
-        stored[:, self.stored_columns] = flat.reshape(len(ids), width)
-        return stored
+        return flat.reshape(len(ids), width)
 
 
 @register
