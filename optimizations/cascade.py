@@ -15,7 +15,7 @@ Survivors keep the features they have in the full list (original
 positions and retrieval normalizer, see ``harness.stored_reads``). When
 ``top_k`` exceeds ``keep``, the other candidates follow in first-pass
 order. List cascade after the fetch and assembly optimizations, because
-it replaces ``assemble`` with a form that knows the survivors' positions.
+it replaces ``assemble`` with a form that uses the survivors' positions.
 """
 
 from __future__ import annotations
@@ -160,6 +160,9 @@ class Cascade(Optimization):
         settings = self.settings
         self.columns, self.stored_columns = cheap_columns(runtime, settings["features"], settings["stored_features"])
         self.booster, _ = subset_model(runtime, self.name, self.columns, settings["trees"], settings["max_depth"])
+        # One thread: on 2 busy cores, waking an OpenMP pool can cost more
+        # than predicting a few shallow trees.
+        self.booster.set_param({"nthread": 1})
         self.layout = self._load_layout(runtime)
 
     def _load_layout(self, runtime) -> str:
