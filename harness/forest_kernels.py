@@ -1,7 +1,7 @@
 """numba kernels over a ``harness.forest.Forest``: prediction and bin codes.
 
 One prediction kernel serves raw float32 inputs and integer bin codes
-(``harness.quantize``): a split goes left when ``value < threshold``; a
+(``harness.quantize``). A split goes left when ``value < threshold``, and a
 missing value (NaN, or the feature's missing code) goes the node's default
 direction. The kernel walks ``ROWS`` rows through one tree together, level by
 level, so the CPU overlaps their independent memory loads; it visits trees in

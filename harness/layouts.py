@@ -6,7 +6,7 @@ little-endian bytes. ``FetchBinary`` reads every candidate's string with one
 MGET, in the same pipelined round trip as the retailer's hash, and decodes
 the joined replies with one ``np.frombuffer``.
 
-The ``packed`` layout holds the stored features as float32 (NaN where a
+The ``packed`` layout keeps the stored features as float32 (NaN where a
 value is missing): 4 bytes per feature against roughly 20 for a hash field
 name plus its decimal text.
 """
@@ -56,8 +56,8 @@ class FetchBinary:
     """Stage ``fetch``: the retailer's hash and one MGET of a binary layout, one round trip.
 
     ``decode(buffer, n)`` turns the joined replies of ``n`` candidates into
-    what ``context.fetched`` holds. ``absent_row`` stands in for a product
-    missing from Redis: the encoding of an all-missing row, as an absent
+    what ``context.fetched`` holds. ``absent_row`` replaces a product missing
+    from Redis. It is the encoding of an all-missing row, because an absent
     hash reads as every field missing in the hash layout.
     """
 

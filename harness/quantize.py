@@ -1,7 +1,7 @@
 """Lossless bin codes of feature values, derived from the model's own splits.
 
 For a model feature with sorted unique split thresholds ``T``, a value's
-code is ``#{t in T : t <= value}``. A split ``value < T[k]`` holds exactly
+code is ``#{t in T : t <= value}``. A split ``value < T[k]`` is true exactly
 when ``code <= k``, i.e. ``code < k + 1``, so a forest whose thresholds are
 rewritten as ``k + 1`` takes the same branch on codes as XGBoost takes on
 the float32 value, for every value including +-inf. A missing value (NaN)
@@ -11,13 +11,12 @@ the default direction.
 ``QuantizedModel`` splits the model input into two parts:
 
 - stored columns the model splits on, encoded once at load time and kept in
-  Redis as uint8 codes (uint16 when a feature has more than 253 thresholds);
+  Redis as uint8 codes (uint16 when a feature has more than 254 thresholds);
   stored columns no tree reads are left out of the layout;
-- request columns (retailer, query, interaction), encoded per request after
-  the interactions are computed from raw values.
-
-The interactions read a few stored columns as raw numbers (price,
-category, embedding), so the layout keeps those raw float32 values too.
+- live columns, encoded per request: the request columns (retailer, query,
+  interaction), computed from raw values first, and the few stored columns
+  the interactions read as raw numbers (price, category, embedding), which
+  the layout keeps as raw float32 instead of codes.
 """
 
 from __future__ import annotations
@@ -42,8 +41,8 @@ class QuantizedModel:
     """A forest rewritten over bin codes, with the map from model input to codes."""
 
     forest: Forest  # thresholds are bin numbers (uint16); features index ``columns``
-    columns: np.ndarray  # model input column of each code column, stored ones first
-    stored_count: int  # how many of ``columns`` come from the stored layout
+    columns: np.ndarray  # model input column of each code column, layout-coded ones first
+    stored_count: int  # how many of ``columns`` are coded in the layout
     thresholds: np.ndarray  # float32, every code column's sorted thresholds, concatenated
     offsets: np.ndarray  # int64 (columns + 1,), each code column's slice of ``thresholds``
     missing_codes: np.ndarray  # int64 per code column: len(thresholds) + 1
@@ -51,7 +50,8 @@ class QuantizedModel:
     raw_columns: np.ndarray  # stored columns kept raw for the interactions
 
     @property
-    def request_columns(self) -> np.ndarray:
+    def live_columns(self) -> np.ndarray:
+        """Model input columns coded per request: raw stored ones, then request ones."""
         return self.columns[self.stored_count :]
 
     @property
@@ -72,8 +72,10 @@ def quantize_model(forest: Forest, stored_width: int, raw_columns: list[int]) ->
     """Rewrite ``forest`` over bin codes of the columns its splits use."""
     per_feature = forest.used_thresholds()
     used = [f for f in range(forest.num_features) if len(per_feature[f])]
-    stored = [f for f in used if f < stored_width]
-    columns = np.array(stored + [f for f in used if f >= stored_width], dtype=np.int64)
+    raw = set(raw_columns)
+    stored = [f for f in used if f < stored_width and f not in raw]
+    live = [f for f in used if f < stored_width and f in raw] + [f for f in used if f >= stored_width]
+    columns = np.array(stored + live, dtype=np.int64)
 
     lists = [per_feature[f] for f in columns]
     sizes = np.array([len(t) for t in lists], dtype=np.int64)
@@ -95,7 +97,7 @@ def quantize_model(forest: Forest, stored_width: int, raw_columns: list[int]) ->
         offsets=offsets,
         missing_codes=missing_codes,
         stored_dtype=np.dtype("u1") if small else np.dtype("<u2"),
-        raw_columns=np.array(raw_columns, dtype=np.int64),
+        raw_columns=np.array(sorted(raw), dtype=np.int64),
     )
 
 
@@ -145,8 +147,9 @@ def interaction_inputs(workload: Workload) -> list[int]:
     """Return the stored columns the workload's interaction features read.
 
     NOTE: the list mirrors ``harness.features.interactions_matrix`` of the
-    synthetic marketplace; ``check_interaction_inputs`` verifies it on a
-    real request, so a change there fails loudly instead of scoring wrong.
+    synthetic marketplace by hand. ``check_interaction_inputs`` compares it
+    with the full computation on a real request, so a change there fails
+    at start instead of scoring wrong.
     """
     if not workload.request_names:
         return []
@@ -163,6 +166,16 @@ def request_block(workload: Workload, info, raw: np.ndarray, raw_columns: np.nda
     stored[:, raw_columns] = raw
     full = assemble_matrix(workload, info, stored, np.asarray(bm25, dtype=np.float64))
     return full[:, workload.stored.shape[1] :]
+
+
+def live_values(model: QuantizedModel, stored_width: int, raw: np.ndarray, block: np.ndarray | None) -> np.ndarray:
+    """Return the float32 values of the live columns from raw stored columns and the request block."""
+    live = model.live_columns
+    from_raw = np.searchsorted(model.raw_columns, live[live < stored_width])
+    parts = [raw[:, from_raw]]
+    if block is not None:
+        parts.append(block[:, live[live >= stored_width] - stored_width])
+    return np.hstack(parts)
 
 
 def check_interaction_inputs(workload: Workload, raw_columns: np.ndarray) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.pipeline import RequestContext
-from harness.quantize import QuantizedModel, request_block
+from harness.quantize import QuantizedModel, live_values, request_block
 from harness.runtime import Runtime
 from harness.stages.assemble import parse_retailer
 
@@ -25,20 +25,20 @@ class AssembleCodes:
         self.model = model
         self.retailer_fields = [name.encode() for name in self.workload.retailer_names]
         self.stored_width = self.workload.stored.shape[1]
-        self.request_positions = model.request_columns - self.stored_width
+        self.has_request_columns = bool((model.live_columns >= self.stored_width).any())
 
     def __call__(self, context: RequestContext) -> None:
         stored_codes, raw = context.fetched
-        if not len(self.request_positions):
-            context.features = stored_codes
-            return
-
-        retailer = parse_retailer(context.retailer_raw, self.retailer_fields)
-        info = self.workload.request_info(context.request, retailer)
-        block = request_block(self.workload, info, raw, self.model.raw_columns, context.retrieval_scores)
         model = self.model
-        request_codes = model.codes(block[:, self.request_positions], model.stored_count, len(model.columns))
-        context.features = np.hstack([stored_codes, request_codes])
+        block = None
+        if self.has_request_columns:
+            retailer = parse_retailer(context.retailer_raw, self.retailer_fields)
+            info = self.workload.request_info(context.request, retailer)
+            block = request_block(self.workload, info, raw, model.raw_columns, context.retrieval_scores)
+
+        values = live_values(model, self.stored_width, raw, block)
+        live_codes = model.codes(values, model.stored_count, len(model.columns))
+        context.features = np.hstack([stored_codes, live_codes])
 
 
 class ScoreCodes:

@@ -18,22 +18,27 @@ from harness.scorers import ScoreWith, thread_setting
 log = logging.getLogger(__name__)
 
 
-@register
-class NumbaForest(Optimization):
-    name = "numba_forest"
-    description = "score with a numba kernel over the trees as flat arrays (float32 splits as in XGBoost)"
-    stages = ("score",)
-    lossless = True
-    conflicts = ("treelite_compiled", "treelite_gtil", "quantized_features")
+class NumbaKernelOptimization(Optimization):
+    """Base of the optimizations that score with the numba kernel."""
+
     requires = ("numba",)
     # One thread by default: on a 2-core machine the Redis server and the
-    # Python process already compete for the cores, and a second pool
-    # thread costs more in wake-ups than it saves on a ~10 ms prediction.
+    # Python process already compete for the cores, and a thread pool
+    # started before fork() hangs the forked child.
     defaults = {"threads": 1}
 
     def prepare(self, runtime):
         self.threads = thread_setting(self.settings, self.name)
         warm_kernels(self.threads)
+
+
+@register
+class NumbaForest(NumbaKernelOptimization):
+    name = "numba_forest"
+    description = "score with a numba kernel over the trees as flat arrays (float32 splits as in XGBoost)"
+    stages = ("score",)
+    lossless = True
+    conflicts = ("treelite_compiled", "treelite_gtil", "quantized_features")
 
     def apply(self, builder, runtime):
         from harness.forest import cached_forest

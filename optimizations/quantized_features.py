@@ -15,14 +15,14 @@ import logging
 import numpy as np
 
 from harness.errors import HarnessError
-from harness.optimization import Optimization, register
-from harness.scorers import thread_setting
+from harness.optimization import register
+from optimizations.numba_forest import NumbaKernelOptimization
 
 log = logging.getLogger(__name__)
 
 
 @register
-class QuantizedFeatures(Optimization):
+class QuantizedFeatures(NumbaKernelOptimization):
     name = "quantized_features"
     description = "store features as uint8 bin codes of the model's thresholds; score codes with numba"
     stages = ("fetch", "assemble", "score", "rank")
@@ -33,14 +33,6 @@ class QuantizedFeatures(Optimization):
         "pipelined_reads", "packed_features", "batched_scoring", "numba_forest", "treelite_compiled",
         "treelite_gtil", "feature_selection", "feature_cache", "cascade", "async_overlap",
     )
-    requires = ("numba",)
-    defaults = {"threads": 1}
-
-    def prepare(self, runtime):
-        from optimizations.numba_forest import warm_kernels
-
-        self.threads = thread_setting(self.settings, self.name)
-        warm_kernels(self.threads)
 
     def apply(self, builder, runtime):
         from harness.layouts import FetchBinary
