@@ -7,4 +7,14 @@ Tantivy, ``pipeline`` and ``stages`` hold the rerank path, ``runner`` times it,
 ``stats`` and ``quality`` summarize, ``results`` and ``report`` write output.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# OpenMP threads (XGBoost's, treelite's) that spin at barriers stall for
+# whole scheduler time slices when another process runs on the other core,
+# which turned one-row predictions from about 2 ms into about 70 ms on a
+# busy 2-core machine. Sleeping waits keep results usable there, at a cost
+# of tens of microseconds per parallel region on an idle one. It must be
+# set before libgomp loads; a value the user set is kept and recorded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

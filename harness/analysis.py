@@ -40,10 +40,16 @@ class QualityJudge:
 def analyze(raw: RawRun, scenario: Scenario, judge: QualityJudge) -> list[dict[str, Any]]:
     """Return the ``configs`` list of a result."""
     baseline = next((s for s in raw.samples if s.config.name == BASELINE), None)
-    return [_analyze_one(entry, baseline, raw, scenario, judge) for entry in raw.samples if entry.total_ns]
+    ran = [entry for entry in raw.samples if entry.total_ns]
+    # Quality is judged on the requests every configuration ran, so the
+    # NDCG column compares all configurations on the same queries.
+    common = set.intersection(*(set(entry.steps) for entry in ran)) if ran else set()
+    return [_analyze_one(entry, baseline, raw, scenario, judge, common) for entry in ran]
 
 
-def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario: Scenario, judge) -> dict:
+def _analyze_one(
+    entry: Samples, baseline: Samples | None, raw: RawRun, scenario: Scenario, judge, common: set[int]
+) -> dict:
     spec, targets = scenario.run, scenario.targets
     total = np.array(entry.total_ns)
     summary = stats.summarize(total)
@@ -56,6 +62,8 @@ def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario
         "samples": len(total),
         "total": summary.as_dict() | {"p95_ci_ms": list(ci)},
         "stages": {name: stats.summarize(series).as_dict() for name, series in entry.stage_series().items()},
+        # Every timed request's total, in run order, for latency distribution plots.
+        "latencies_ns": total.tolist(),
     }
     warnings = []
     warning = stats.instability_warning(len(total), summary.p95_ms, ci)
@@ -64,8 +72,8 @@ def _analyze_one(entry: Samples, baseline: Samples | None, raw: RawRun, scenario
 
     speedup = _speedup(entry, baseline, spec.bootstrap_resamples)
     result["speedup_p95"] = speedup
-    result["quality"] = _quality(entry, baseline, raw, judge)
-    result["verdicts"] = _verdicts(summary.p95_ms, speedup, scenario, warnings)
+    result["quality"] = _quality(sorted(common), entry, baseline, raw, judge)
+    result["verdicts"], result["uncertain_verdicts"] = _verdicts(summary.p95_ms, ci, speedup, scenario, warnings)
     result["warnings"] = warnings
     metrics = {o.name: o.metrics() for o in entry.config.optimizations if o.metrics() is not None}
     if metrics:
@@ -94,10 +102,7 @@ def _speedup(entry: Samples, baseline: Samples | None, resamples: int) -> dict |
     return {"ratio": speedup.ratio, "ci": list(speedup.ci), "pairs": speedup.pairs}
 
 
-def _quality(entry: Samples, baseline: Samples | None, raw: RawRun, judge: QualityJudge) -> dict:
-    # Quality compares on the requests both ran, so every configuration is
-    # judged on the same queries as the baseline.
-    steps = [s for s in entry.steps if baseline is None or s in baseline.rankings]
+def _quality(steps: list[int], entry: Samples, baseline: Samples | None, raw: RawRun, judge: QualityJudge) -> dict:
     ndcg, base_ndcg, overlap, same = [], [], [], []
     for step in steps:
         request = raw.step_requests[step]
@@ -119,11 +124,21 @@ def _quality(entry: Samples, baseline: Samples | None, raw: RawRun, judge: Quali
     }
 
 
-def _verdicts(p95_ms: float, speedup: dict | None, scenario: Scenario, warnings: list[str]) -> dict:
+def _verdicts(
+    p95_ms: float, p95_ci: tuple[float, float], speedup: dict | None, scenario: Scenario, warnings: list[str]
+) -> tuple[dict, list[str]]:
+    """Return the verdicts and the names of those whose bar lies inside the interval."""
     targets = scenario.targets
     verdicts = {"meets_p95_target": p95_ms <= targets.p95_ms, "quick_win": None, "architectural": None}
+    uncertain = []
+    if _inside(targets.p95_ms, p95_ci):
+        uncertain.append("meets_p95_target")
+        warnings.append(
+            f"the p95-target verdict is uncertain: the p95 interval [{p95_ci[0]:.1f}, {p95_ci[1]:.1f}] ms "
+            f"contains the target {targets.p95_ms:g} ms; collect more samples"
+        )
     if speedup is None:
-        return verdicts
+        return verdicts, uncertain
 
     bars = {
         "quick_win": 1.0 / (1.0 - targets.quick_win_reduction),
@@ -132,9 +147,15 @@ def _verdicts(p95_ms: float, speedup: dict | None, scenario: Scenario, warnings:
     for verdict, bar in bars.items():
         verdicts[verdict] = speedup["ratio"] >= bar
         low, high = speedup["ci"]
-        if low < bar <= high or low <= bar < high:
+        if _inside(bar, (low, high)):
+            uncertain.append(verdict)
             warnings.append(
                 f"the {verdict.replace('_', '-')} verdict is uncertain: the speedup interval "
                 f"[{low:.2f}, {high:.2f}] contains the bar {bar:.2f}; collect more samples"
             )
-    return verdicts
+    return verdicts, uncertain
+
+
+def _inside(bar: float, interval: tuple[float, float]) -> bool:
+    low, high = interval
+    return low < high and low <= bar <= high

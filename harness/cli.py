@@ -26,7 +26,11 @@ from harness.errors import HarnessError
 def cli(verbose: bool, quiet: bool) -> None:
     """Measure where a search rerank path spends its latency, and what each
     optimization buys in p95 and costs in ranking quality."""
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    level = logging.INFO
+    if verbose:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.WARNING
     logging.basicConfig(
         level=level, format="%(message)s", datefmt="[%X]",
         handlers=[RichHandler(console=progress.console, show_path=False)],
@@ -53,8 +57,13 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("rerank-bench: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One line like every other error; click's own form adds a usage block.
+        command = exc.ctx.command_path if exc.ctx else "rerank-bench"
+        click.echo(f"rerank-bench: error: {exc.format_message()}; see '{command} --help'", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"rerank-bench: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except HarnessError as exc:
         click.echo(f"rerank-bench: error: {exc}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import signal
@@ -43,7 +44,8 @@ def run_compare(
     """
     names = list(config_names or scenario.run.configs)
     if BASELINE not in names:
-        raise HarnessError(f"configurations {names} do not include 'baseline'; add it, since speedups are paired against it")
+        log.info("adding 'baseline' to the configurations, since speedups and quality are paired against it")
+        names.insert(0, BASELINE)
 
     run_id = run_id or new_run_id(scenario)
     folder = results_dir / run_id
@@ -53,6 +55,7 @@ def run_compare(
 
     with open_session(scenario, names, redis_url, cache, rebuild) as session, _sigterm_as_interrupt():
         env = environment.capture(session.redis_version, session.redis_parser)
+        env["redis_target"] = session.redis_target
         header = _header(run_id, created_at, scenario, env)
         write_json_atomic(folder / "result.json", header | {"complete": False, "stopped": "running", "configs": []})
 
@@ -98,20 +101,19 @@ def _write(folder: Path, result: dict[str, Any]) -> None:
     write_text_atomic(folder / "report.md", markdown(result))
 
 
-class _sigterm_as_interrupt:
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
     """Treat SIGTERM like Ctrl-C, so a stopped run still saves its result."""
 
-    def __enter__(self):
-        try:
-            self.previous = signal.signal(signal.SIGTERM, self._raise)
-        except ValueError:  # not the main thread: leave signals alone
-            self.previous = None
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
+    def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

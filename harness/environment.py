@@ -61,6 +61,8 @@ def capture(redis_version: str | None, redis_parser: str | None) -> dict:
         "redis_version": redis_version,
         "redis_parser": redis_parser,
         "git_commit": git_commit(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
     }
 
 

@@ -99,6 +99,11 @@ def interactions_row(
     norm = bm25 / max_score
     budget = q[6]
     has_budget = budget == budget  # False for NaN
+    if has_budget:
+        price_to_budget = price / budget
+        under_budget = 1.0 if price <= budget else 0.0
+    else:
+        price_to_budget = under_budget = math.nan
 
     out += [
         affinity,
@@ -111,8 +116,8 @@ def interactions_row(
         float(rank),
         norm,
         max_score - bm25,
-        price / budget if has_budget else math.nan,
-        (1.0 if price <= budget else 0.0) if has_budget else math.nan,
+        price_to_budget,
+        under_budget,
         affinity * norm,
         stored[STORED_RATING] * category_match,
         stored[STORED_POPULARITY] * norm,

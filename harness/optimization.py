@@ -2,8 +2,8 @@
 
 An optimization is a small class registered under a short name. It states
 which stages it touches, whether it is lossless, which optimizations it
-conflicts with and which modules it needs; ``prepare`` builds and caches
-what it needs once, and ``apply`` edits the baseline's stage list.
+conflicts with and which modules it needs. Its ``prepare`` builds and
+caches what it needs once, and its ``apply`` edits the baseline's stage list.
 
 A configuration is ``baseline`` or ``name+name+...``; optimizations apply
 in the order written.

@@ -68,11 +68,12 @@ class PipelineBuilder:
     """The stage list an optimization edits: replace, wrap or insert.
 
     It also carries what one configuration's stages share, so that
-    optimizations compose: ``client`` is the Redis connection fetch stages
-    use (the hiredis optimization swaps it), ``booster`` and ``model_path``
-    the model score stages use (feature selection swaps them, a compiled
-    scorer compiles whichever is set), ``feature_columns`` the model input
-    columns (None for all). Stages built by an optimization read these.
+    optimizations compose. ``client`` is the Redis connection that fetch
+    stages use, and a parser optimization swaps it. ``booster`` and
+    ``model_path`` are the model that score stages use: feature selection
+    swaps them, and a compiled scorer compiles whichever is set.
+    ``feature_columns`` lists the model's input columns (None for all).
+    Stages built by an optimization read these.
     """
 
     def __init__(self, stages: list[Stage], client=None, booster=None, model_path=None):

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import redis
 
@@ -38,12 +39,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ManagedRedis:
     """A ``redis-server`` child process owned by the harness."""
 
-    def __init__(self, executable: str | None = None, host: str = "127.0.0.1"):
+    def __init__(self, executable: str | None = None, host: str = "127.0.0.1", port: int = 0):
         self.executable = executable or shutil.which("redis-server")
         if self.executable is None:
             raise HarnessError(f"redis-server not found on PATH; {_INSTALL_HINT}")
         self.host = host
-        self.port = 0
+        self.requested_port = port  # 0: a free port, chosen at each start
+        self.port = port
         self.process: subprocess.Popen | None = None
         self._folder: tempfile.TemporaryDirectory | None = None
 
@@ -52,9 +54,9 @@ class ManagedRedis:
         return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> "ManagedRedis":
-        """Start the server and wait until it answers PING."""
+        """Start the server and wait until it responds to PING."""
         self._folder = tempfile.TemporaryDirectory(prefix="rerank-bench-redis-")
-        self.port = free_port(self.host)
+        self.port = self.requested_port or free_port(self.host)
         command = [
             self.executable, "--port", str(self.port), "--bind", self.host,
             "--save", "", "--appendonly", "no", "--dir", self._folder.name,
@@ -79,7 +81,7 @@ class ManagedRedis:
             except redis.ConnectionError:
                 time.sleep(0.05)
         self.stop()
-        raise HarnessError(f"redis-server did not answer on {self.url} within {_START_TIMEOUT_S:.0f} s; check its log")
+        raise HarnessError(f"redis-server did not respond on {self.url} within {_START_TIMEOUT_S:.0f} s; check its log")
 
     def stop(self) -> None:
         """Stop the server; safe to call more than once."""
@@ -115,25 +117,55 @@ def parser_class(name: str):
 
 
 def connect(url: str, parser: str = "hiredis") -> redis.Redis:
-    """Connect to ``url`` with the given reply parser and check that the server answers.
+    """Connect to ``url`` with the given reply parser and check that the server responds.
 
     redis-py picks hiredis when it is installed, and this project depends on
     ``redis[hiredis]``, so the baseline uses it too. The pure-Python parser
     is kept as a choice to measure what hiredis is worth.
     """
+    _check_database(url)
     try:
         client = redis.Redis.from_url(
             url, socket_connect_timeout=2.0, socket_timeout=30.0, parser_class=parser_class(parser)
         )
     except ValueError as exc:
-        raise HarnessError(f"invalid --redis-url {url!r}: {exc}; use redis://HOST:PORT/DB") from None
+        raise HarnessError(f"invalid --redis-url {redacted_url(url)!r}: {exc}; use redis://HOST:PORT/DB") from None
     try:
         client.ping()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise HarnessError(f"Redis at {url} is unreachable ({exc}); start it or fix --redis-url") from None
+        raise HarnessError(f"Redis at {redacted_url(url)} is unreachable ({exc}); start it or fix --redis-url") from None
     except redis.ResponseError as exc:
-        raise HarnessError(f"Redis at {url} refused PING ({exc}); check the password in --redis-url") from None
+        if "DB index is out of range" in str(exc):
+            raise HarnessError(
+                f"Redis at {redacted_url(url)} has no such database ({exc}); "
+                "use a database number the server has, 0-15 by default"
+            ) from None
+        raise HarnessError(
+            f"Redis at {redacted_url(url)} rejected PING ({exc}); check the user name and password in --redis-url"
+        ) from None
     return client
+
+
+def _check_database(url: str) -> None:
+    # redis-py reads the database from the URL path and, for a path that is
+    # not a number, silently falls back to database 0.
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise HarnessError(f"invalid --redis-url {url!r}: unknown scheme; use redis://HOST:PORT/DB")
+    database = parts.path.strip("/") if parts.scheme != "unix" else ""
+    if database and not database.isdigit():
+        raise HarnessError(
+            f"invalid database {database!r} in --redis-url; use redis://HOST:PORT/DB with DB a whole number"
+        )
+
+
+def redacted_url(url: str) -> str:
+    """Return ``url`` with any password replaced by '***', for logs and results."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def server_version(client: redis.Redis) -> str:

@@ -27,8 +27,15 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def _yes(value: bool | None) -> str:
-    return "-" if value is None else ("yes" if value else "no")
+def _yes(value: bool | None, uncertain: bool = False) -> str:
+    if value is None:
+        return "-"
+    word = "yes" if value else "no"
+    return f"{word}?" if uncertain else word
+
+
+UNCERTAIN_NOTE = "'?' marks a verdict whose bar lies inside the 95% interval: more samples may flip it."
+VERDICTS = ("meets_p95_target", "quick_win", "architectural")
 
 
 def stage_names(result: dict[str, Any]) -> list[str]:
@@ -49,6 +56,7 @@ def rows(result: dict[str, Any]) -> list[list[str]]:
     for config in ordered:
         quality = config["quality"]
         verdicts = config["verdicts"]
+        uncertain = set(config.get("uncertain_verdicts", []))
         table.append(
             [
                 config["name"],
@@ -62,9 +70,9 @@ def rows(result: dict[str, Any]) -> list[list[str]]:
                 "-" if quality["ndcg_at_10"] is None else f"{quality['ndcg_at_10']:.4f}",
                 _share(quality["top10_overlap"]),
                 _share(quality["identical_ranking_rate"]),
-                _yes(verdicts["meets_p95_target"]),
-                _yes(verdicts["quick_win"]),
-                _yes(verdicts["architectural"]),
+                _yes(verdicts["meets_p95_target"], "meets_p95_target" in uncertain),
+                _yes(verdicts["quick_win"], "quick_win" in uncertain),
+                _yes(verdicts["architectural"], "architectural" in uncertain),
             ]
         )
     return table
@@ -83,29 +91,65 @@ def headers(result: dict[str, Any]) -> list[str]:
 
 
 def print_table(result: dict[str, Any], console: Console) -> None:
-    """Print the summary table, the per-stage table and any warnings."""
-    header, body = headers(result), rows(result)
-    stage_count = len(stage_names(result))
-    split = 6  # columns before the stage columns
-
-    summary = Table(title=f"{result['scenario']['name']}: {result['run_id']}")
-    for name in header[:split] + header[split + stage_count :]:
-        summary.add_column(name, overflow="fold")
-    for row in body:
-        summary.add_row(*row[:split], *row[split + stage_count :])
-    console.print(summary)
-
-    stages = Table(title="p95 by stage (ms)")
-    for name in [header[0]] + [h.removesuffix(" p95") for h in header[split : split + stage_count]]:
-        stages.add_column(name, overflow="fold")
-    for row in body:
-        stages.add_row(row[0], *row[split : split + stage_count])
-    console.print(stages)
+    """Print a compact summary, the time per stage, and any warnings."""
+    ordered = sorted(result["configs"], key=lambda c: c["total"]["p95_ms"])
+    console.print(_summary_table(result, ordered))
+    console.print(_stage_table(result, ordered))
+    console.print(f"Targets: {_target_legend(result)}. {UNCERTAIN_NOTE}")
 
     for line in warning_lines(result):
         console.print(f"[yellow]warning:[/yellow] {line}")
     if not result["complete"]:
         console.print(f"[red]incomplete run:[/red] {result['stopped']}")
+
+
+def _summary_table(result: dict[str, Any], ordered: list[dict]) -> Table:
+    targets = result["targets"]
+    verdict_header = (
+        f"p95<={targets['p95_ms']:g} / -{targets['quick_win_reduction']:.0%} / {targets['architectural_speedup']:g}x"
+    )
+    table = Table(title=f"{result['scenario']['name']}: {result['run_id']} (ms)")
+    for name in ("configuration", "p50", "p95 [95% CI]", "speedup p95 [95% CI]", "NDCG@10", "identical", verdict_header):
+        table.add_column(name, overflow="fold")
+    for config in ordered:
+        total, quality = config["total"], config["quality"]
+        uncertain = set(config.get("uncertain_verdicts", []))
+        verdicts = [_yes(config["verdicts"][name], name in uncertain) for name in VERDICTS]
+        table.add_row(
+            config["name"],
+            _ms(total["p50_ms"]),
+            f"{_ms(total['p95_ms'])} [{_ms(total['p95_ci_ms'][0])}, {_ms(total['p95_ci_ms'][1])}]",
+            _ratio(config["speedup_p95"]),
+            "-" if quality["ndcg_at_10"] is None else f"{quality['ndcg_at_10']:.4f}",
+            _share(quality["identical_ranking_rate"]),
+            " / ".join(verdicts),
+        )
+    return table
+
+
+def _target_legend(result: dict[str, Any]) -> str:
+    targets = result["targets"]
+    return (
+        f"p95<={targets['p95_ms']:g} is the p95 target in ms, -{targets['quick_win_reduction']:.0%} "
+        f"the quick win (p95 at least {targets['quick_win_reduction']:.0%} below the baseline's), "
+        f"{targets['architectural_speedup']:g}x the architectural bar (paired p95 speedup)"
+    )
+
+
+def _stage_table(result: dict[str, Any], ordered: list[dict]) -> Table:
+    stages = stage_names(result)
+    table = Table(title="time by stage, p50 / p95 (ms)")
+    table.add_column("configuration", overflow="fold")
+    table.add_column("samples")
+    for stage in stages:
+        table.add_column(stage, overflow="fold")
+    for config in ordered:
+        cells = []
+        for stage in stages:
+            summary = config["stages"].get(stage)
+            cells.append("-" if summary is None else f"{_ms(summary['p50_ms'])} / {_ms(summary['p95_ms'])}")
+        table.add_row(config["name"], str(config["samples"]), *cells)
+    return table
 
 
 def warning_lines(result: dict[str, Any]) -> list[str]:
@@ -136,7 +180,11 @@ def markdown(result: dict[str, Any]) -> str:
     warnings = warning_lines(result)
     if warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in warnings]
-    lines += ["", "Latencies in milliseconds. Speedups are paired per request against the baseline."]
+    lines += [
+        "",
+        "Latencies in milliseconds. Speedups are paired per request against the baseline. "
+        f"Quality is measured on the requests every configuration ran. {UNCERTAIN_NOTE}",
+    ]
     return "\n".join(lines) + "\n"
 
 

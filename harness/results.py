@@ -14,10 +14,14 @@
       name, optimizations, lossless, samples
       total          p50_ms, p95_ms, p99_ms, max_ms, p95_ci_ms [low, high]
       stages.<name>  p50_ms, p95_ms, p99_ms, max_ms
+      latencies_ns   every timed request's total in integer nanoseconds,
+                     in run order (full timer resolution)
       speedup_p95    ratio, ci [low, high], pairs (1.0 for the baseline)
       quality        ndcg_at_10, baseline_ndcg_at_10, top10_overlap,
                      identical_ranking_rate, queries
       verdicts       meets_p95_target, quick_win, architectural
+      uncertain_verdicts  names of verdicts whose bar lies inside the
+                     95% interval (p95 or speedup), so more samples may flip them
       warnings       advice where the numbers look unreliable
       metrics        optional, per optimization: its own counters
                      (e.g. a cache hit rate)
@@ -40,6 +44,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write a file so readers see the old content or the new, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600; results are meant to be shared
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -49,6 +54,12 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

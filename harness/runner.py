@@ -108,7 +108,7 @@ def run_comparison(
         stopped = f"Redis failed at {stopped or 'warm-up'}: {exc}"
         log.warning("run stopped early: %s", stopped)
     except KeyboardInterrupt:
-        stopped = f"interrupted by the user at {stopped or 'warm-up'}"
+        stopped = f"interrupted by Ctrl-C or SIGTERM at {stopped or 'warm-up'}"
         log.warning("run stopped early: %s", stopped)
 
     return RawRun(samples, step_requests, stopped is None, stopped, time.monotonic() - started)

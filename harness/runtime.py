@@ -1,4 +1,4 @@
-"""What stages and optimizations share at run time: data, model, Redis."""
+"""The run-time state that stages and optimizations share: data, model, Redis."""
 
 from __future__ import annotations
 

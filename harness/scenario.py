@@ -64,7 +64,7 @@ class LtrSpec:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """How a comparison is run."""
+    """Settings of a comparison run."""
 
     configs: tuple[str, ...] = (
         "baseline",
@@ -82,7 +82,7 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Targets:
-    """What the run is judged against."""
+    """Targets each configuration is judged against."""
 
     p95_ms: float = 400.0
     quick_win_reduction: float = 0.30

@@ -20,7 +20,7 @@ from harness import feature_store, progress
 from harness.errors import HarnessError
 from harness.optimization import BASELINE, Configuration, check_settings, parse_configuration
 from harness.pipeline import Pipeline, PipelineBuilder
-from harness.redis_server import ManagedRedis, connect, parser_name, server_version
+from harness.redis_server import ManagedRedis, connect, parser_name, redacted_url, server_version
 from harness.runtime import Runtime
 from harness.scenario import Scenario
 from harness.stages import baseline_stages
@@ -37,6 +37,7 @@ class Session:
     pipelines: list[Pipeline]
     redis_version: str
     redis_parser: str
+    redis_target: str  # "private redis-server" or the --redis-url without its password
 
     def pipeline(self, name: str) -> Pipeline:
         for config, pipeline in zip(self.configs, self.pipelines):
@@ -67,11 +68,17 @@ def open_session(
 ) -> Iterator[Session]:
     """Yield a ready ``Session``; stop the private Redis on exit."""
     configs = parse_configurations(scenario, config_names)
+
+    # Check Redis before a build that can take minutes: a missing
+    # redis-server or an unreachable URL fails at once.
+    server = ManagedRedis() if redis_url is None else None
+    if redis_url is not None:
+        connect(redis_url).close()
     built = artifact_cache.ensure_artifacts(scenario, cache, rebuild)
 
     with contextlib.ExitStack() as stack:
-        if redis_url is None:
-            server = stack.enter_context(ManagedRedis())
+        if server is not None:
+            stack.enter_context(server)
             url = server.url
         else:
             url = redis_url
@@ -82,7 +89,8 @@ def open_session(
         _load_store(store, built)
         runtime = Runtime(scenario, built, client, url, built.retriever(), store)
         pipelines = [_build_pipeline(config, runtime) for config in configs]
-        yield Session(runtime, configs, pipelines, server_version(client), parser_name(client))
+        target = "private redis-server" if server is not None else redacted_url(url)
+        yield Session(runtime, configs, pipelines, server_version(client), parser_name(client), target)
 
 
 def _load_store(store: feature_store.FeatureStore, built: artifact_cache.Artifacts) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
+import os
+
+# Tests check correctness, not speed. One OpenMP thread keeps the naive
+# path's thousands of one-row XGBoost calls from stalling on thread
+# barriers when the machine is busy. It must be set before xgboost loads.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import shutil  # noqa: E402
 from pathlib import Path
 
-import pytest
+import pytest  # noqa: E402
 
-from harness import progress
-from harness.redis_server import ManagedRedis
-from harness.scenario import load_scenario
+from harness import progress  # noqa: E402
+from harness.redis_server import ManagedRedis  # noqa: E402
+from harness.scenario import load_scenario  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -46,6 +53,12 @@ def smoke_scenario():
 @pytest.fixture(scope="session")
 def ltr_scenario():
     return load_scenario(SCENARIOS / "ltr-sample.toml")
+
+
+@pytest.fixture(scope="session")
+def small_ltr_scenario(ltr_scenario):
+    """The LightGBM sample with 40 candidates per query: each group's rows plus padding."""
+    return ltr_scenario.with_overrides(candidates=40)
 
 
 @pytest.fixture()

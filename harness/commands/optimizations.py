@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.console import Console
 from rich.table import Table
@@ -26,7 +28,8 @@ def command() -> None:
             ", ".join(cls.conflicts) or "-",
             cls.description,
         )
-    Console().print(table)
+    # A redirected listing keeps its full width instead of wrapping at 80 columns.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 command.name = "optimizations"

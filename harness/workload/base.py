@@ -1,4 +1,4 @@
-"""What every workload provides to the pipeline, the trainer and the scorer of quality."""
+"""The workload interface: data and feature logic for the pipeline, the trainer and quality scoring."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The model trains on the training file. The test file's rows become the
 products stored in Redis. Each test query group becomes one benchmark query
-whose candidate list holds the group's rows, padded with rows drawn from
+whose candidate list contains the group's rows, padded with rows drawn from
 other groups up to the scenario's candidate count.
 
 NOTE: padding rows are labelled 0 for the query they pad. The data carries

@@ -6,7 +6,7 @@ so a change to one part (say, the trace length) leaves the others intact.
 Labels are planted: a hidden score mixes category and brand match, the
 retailer-product embedding affinity, a latent product quality, the query's
 budget and modifier words, plus Gaussian noise, and is cut into grades 0-4.
-The model sees most of these signals only through features, so NDCG@10
+The model gets most of these signals only through features, so NDCG@10
 against the planted grades measures how well a configuration ranks.
 """
 
@@ -277,9 +277,9 @@ def plant_labels(
     price = catalog.stored[candidates, STORED_PRICE]
     budget_ok = np.zeros(len(candidates)) if np.isnan(budget) else (price <= budget).astype(float)
 
-    wanted = queries.modifiers[query_id]
-    wanted = wanted[wanted >= 0]
-    modifier_hits = np.isin(catalog.modifiers[candidates], wanted).sum(axis=1)
+    requested = queries.modifiers[query_id]
+    requested = requested[requested >= 0]
+    modifier_hits = np.isin(catalog.modifiers[candidates], requested).sum(axis=1)
 
     noise_rng = np.random.default_rng([spec.seed, 1 + query_id, 1 + retailer_id])
     noise = noise_rng.standard_normal(catalog.size)[candidates]
