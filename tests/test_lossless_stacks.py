@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import requires_ltr
+from tests.conftest import requires_ltr
 from lossless_check import assert_matches_baseline, run_every_query
 
 ALONE = [
