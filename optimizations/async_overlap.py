@@ -102,7 +102,8 @@ class OverlapStage:
 class AsyncOverlap(Optimization):
     name = "async_overlap"
     description = "read candidate features in chunks on a second connection while scoring the previous chunk"
-    stages = ("fetch", "assemble", "score")
+    # The stage it leaves in the pipeline; it removes fetch, assemble and score.
+    stages = ("overlap",)
     lossless = True
     defaults = {"chunk_size": 250, "timeout_s": 30.0}
 
