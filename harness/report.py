@@ -176,6 +176,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [f"**Incomplete run:** {result['stopped']}", ""]
 
     lines += _markdown_table(headers(result), rows(result))
+    lines += tradeoff_section(result)
     warnings = warning_lines(result)
     if warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in warnings]
@@ -185,6 +186,49 @@ def markdown(result: dict[str, Any]) -> str:
         f"Quality is measured on the requests every configuration ran. {UNCERTAIN_NOTE}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def tradeoff_rows(result: dict[str, Any]) -> list[list[str]]:
+    """Return one row per lossy configuration: latency against ranking quality, fastest first.
+
+    The NDCG change is relative to the baseline's NDCG on the same queries
+    (``baseline_ndcg_at_10``), so both averages cover the same requests.
+    """
+    lossy = [c for c in result["configs"] if not c["lossless"]]
+    table = []
+    for config in sorted(lossy, key=lambda c: c["total"]["p95_ms"]):
+        quality = config["quality"]
+        ndcg, base = quality["ndcg_at_10"], quality.get("baseline_ndcg_at_10")
+        change = None if ndcg is None or not base else (ndcg - base) / base
+        table.append(
+            [
+                config["name"],
+                _ms(config["total"]["p95_ms"]),
+                _ratio(config["speedup_p95"]),
+                "-" if ndcg is None else f"{ndcg:.4f}",
+                "-" if base is None else f"{base:.4f}",
+                "-" if change is None else f"{change:+.2%}",
+                _share(quality["top10_overlap"]),
+                str(quality["queries"]),
+            ]
+        )
+    return table
+
+
+def tradeoff_section(result: dict[str, Any]) -> list[str]:
+    """Return the report's latency-versus-NDCG section, or nothing without lossy configurations."""
+    body = tradeoff_rows(result)
+    if not body:
+        return []
+    header = [
+        "configuration", "p95 ms", "speedup p95 [95% CI]", "NDCG@10", "baseline NDCG@10",
+        "NDCG change", "top-10 overlap", "queries",
+    ]
+    intro = (
+        "Lossy configurations, fastest first. NDCG change is relative to the baseline's NDCG@10 "
+        "on the same queries; top-10 overlap is the mean share of the baseline's top 10 kept."
+    )
+    return ["", "## Latency versus ranking quality", "", intro, ""] + _markdown_table(header, body)
 
 
 def _markdown_table(header: list[str], body: list[list[str]]) -> list[str]:

@@ -15,5 +15,5 @@ class BatchedScoring(Optimization):
 
     def apply(self, builder, runtime):
         builder.replace("assemble", AssembleBatched(runtime))
-        builder.replace("score", ScoreBatched(runtime, builder.booster))
+        builder.replace("score", ScoreBatched(runtime, builder.booster, builder.feature_columns))
         builder.replace("rank", RankArgsort(runtime))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import redis
 
-from harness.feature_store import FeatureStore
+from harness.feature_store import PREFIX_ROOT, FeatureStore
 from harness.layouts import FetchBinary, decode_packed, load_packed_layout, packed_absent_row
 from harness.pipeline import RequestContext
 from harness.workload.base import Request
@@ -48,9 +48,12 @@ def fetch(store, stored, candidates):
 
 def test_packed_layout_keys_carry_prefix(store, stored):
     load_packed_layout(store, stored)
-    keys = list(store.client.scan_iter(match="*packed*"))
-    assert keys
-    assert all(key.decode().startswith(store.prefix) for key in keys)
+    # The session's Redis also holds other workloads' layouts, each under
+    # its own prefix, so only this store's keys are counted.
+    keys = [key.decode() for key in store.client.scan_iter(match="*packed*")]
+    ours = [key for key in keys if key.startswith(store.prefix)]
+    assert len(ours) == stored.shape[0] + 1  # one row per product and the marker
+    assert all(key.startswith(f"{PREFIX_ROOT}:") for key in keys)
 
 
 def test_packed_fetch_decodes_float64_rows(store, stored):

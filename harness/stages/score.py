@@ -31,12 +31,20 @@ class ScorePerCandidate:
 
 
 class ScoreBatched:
-    """One in-place prediction over the whole float32 candidate matrix."""
+    """One in-place prediction over the whole float32 candidate matrix.
+
+    ``columns`` (the builder's ``feature_columns``) selects the model's
+    input columns when the model reads a subset of the full matrix.
+    """
 
     name = "score"
 
-    def __init__(self, runtime: Runtime, booster=None):
+    def __init__(self, runtime: Runtime, booster=None, columns=None):
         self.booster = booster or runtime.booster
+        self.columns = None if columns is None else np.asarray(columns)
 
     def __call__(self, context: RequestContext) -> None:
-        context.scores = self.booster.inplace_predict(context.features, missing=np.nan)
+        features = context.features
+        if self.columns is not None:
+            features = np.asarray(features, dtype=np.float32)[:, self.columns]
+        context.scores = self.booster.inplace_predict(features, missing=np.nan)

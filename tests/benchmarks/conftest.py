@@ -54,8 +54,12 @@ def available_optimizations() -> dict[str, type]:
 def full_stack() -> str | None:
     """Return every available optimization that conflicts with none before it, as one configuration."""
     known = available_optimizations()
+    # async_overlap replaces fetch, assemble and score with one stage built
+    # from those before it, so it must come last in a configuration.
+    ordered = sorted(known, key=lambda name: name == "async_overlap")
     chosen: list[str] = []
-    for name, cls in known.items():
+    for name in ordered:
+        cls = known[name]
         clashes = any(name in known[other].conflicts or other in cls.conflicts for other in chosen)
         if not clashes:
             chosen.append(name)
