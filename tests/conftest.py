@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
-# Tests check correctness, not speed. One OpenMP thread keeps the naive
-# path's thousands of one-row XGBoost calls from stalling on thread
-# barriers when the machine is busy. It must be set before xgboost loads.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import shutil  # noqa: E402
+import shutil
 from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from harness import progress  # noqa: E402
-from harness.redis_server import ManagedRedis  # noqa: E402
-from harness.scenario import load_scenario  # noqa: E402
+from harness import progress
+from harness.redis_server import ManagedRedis
+from harness.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

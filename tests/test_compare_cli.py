@@ -21,7 +21,7 @@ STAGES = {"retrieve", "fetch", "assemble", "score", "rank"}
 
 def cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``python -m harness -q ARGS`` from the repository root."""
-    environment = os.environ | {"OMP_NUM_THREADS": "1"} | (env or {})
+    environment = os.environ | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "harness", "-q", *args],
         cwd=REPO, env=environment, capture_output=True, text=True, timeout=timeout,
@@ -244,7 +244,7 @@ def test_redis_death_marks_run_incomplete(write_scenario, tmp_path, cache_dir):
         process = subprocess.Popen(
             [sys.executable, "-m", "harness", "-q", "compare", str(scenario), "--redis-url", server.url,
              "--results-dir", str(tmp_path / "results"), "--cache-dir", str(cache_dir), "--run-id", "run"],
-            cwd=REPO, env=os.environ | {"OMP_NUM_THREADS": "1"}, stderr=subprocess.PIPE, text=True,
+            cwd=REPO, env=os.environ, stderr=subprocess.PIPE, text=True,
         )
         _wait_for_running(result_file, process)
         time.sleep(1.0)  # let some requests complete
@@ -276,7 +276,7 @@ def test_sigterm_saves_incomplete_result(write_scenario, tmp_path, cache_dir, re
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "-q", "compare", str(scenario), "--redis-url", redis_server.url,
          "--results-dir", str(tmp_path / "results"), "--cache-dir", str(cache_dir), "--run-id", "run"],
-        cwd=REPO, env=os.environ | {"OMP_NUM_THREADS": "1"}, stderr=subprocess.PIPE, text=True,
+        cwd=REPO, env=os.environ, stderr=subprocess.PIPE, text=True,
     )
     _wait_for_running(result_file, process)
     time.sleep(1.0)
