@@ -229,7 +229,7 @@ def parse_scenario(data: dict[str, Any], path: str, content_hash: str) -> Scenar
 
 # Raise when the code that generates data or trains the model changes what
 # it builds, so cached artifacts from older code are rebuilt.
-ARTIFACT_VERSION = 2
+ARTIFACT_VERSION = 3
 
 
 def workload_key(scenario: Scenario) -> str:

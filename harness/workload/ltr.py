@@ -1,13 +1,19 @@
 """Real learning-to-rank data as a ``Workload``.
 
-The model trains on the training file. The test file's rows become the
-products stored in Redis. Each test query group becomes one benchmark query
-whose candidate list contains the group's rows, padded with rows drawn from
-other groups up to the scenario's candidate count.
+The model trains on the training file. Each test query group becomes one
+benchmark query whose candidate list is drawn from the group's own rows:
+every row once, then rows drawn again with replacement up to the scenario's
+candidate count (a group larger than that count is sampled without
+replacement). Each slot becomes a product of its own in Redis, a copy of
+its row with the row's real label, so every label is a judgement for that
+query and candidate lists keep the scenario's size.
 
-NOTE: padding rows are labelled 0 for the query they pad. The data carries
-no judgement for them, so this is an assumption, although a row judged for
-another query is rarely relevant to this one.
+Rows of other groups are not used as padding: their features describe
+another query's documents, which a model rightly scores as relevant, so
+labelling them 0 would measure nothing about ranking quality.
+
+NOTE: copies of one row score the same, so NDCG@10 weights each judged row
+by how often it was drawn. Ties keep retrieval order in every configuration.
 
 Retrieval order comes from the single feature whose values correlate best
 with the training labels, standing in for a first-stage retriever.
@@ -57,29 +63,27 @@ class LtrWorkload(Workload):
     def generate(cls, scenario: Scenario, train: RankingData, test: RankingData) -> "LtrWorkload":
         """Draw candidate lists and a Zipf trace from the test groups."""
         spec = scenario.workload
-        if spec.candidates > test.features.shape[0]:
-            raise HarnessError(
-                f"scenario {scenario.path}: 'workload.candidates' = {spec.candidates} exceeds the "
-                f"{test.features.shape[0]} rows of the test file; lower candidates"
-            )
-
         column = best_single_feature(train)
         rng = synthetic.stream(spec, "ltr-candidates")
         offsets = test.group_offsets
-        lists, scores, labels = [], [], []
+        rows, lists, scores, labels = [], [], [], []
         for g in range(len(test.groups)):
-            ids, grades = _candidate_list(rng, offsets, g, spec.candidates, test.labels)
-            retrieval = np.nan_to_num(test.features[ids, column].astype(np.float64), nan=0.0)
+            source = _candidate_rows(rng, offsets, g, spec.candidates)
+            retrieval = np.nan_to_num(test.features[source, column].astype(np.float64), nan=0.0)
             order = np.argsort(-retrieval, kind="stable")
-            lists.append(ids[order])
+            first_id = len(rows) * spec.candidates
+            rows.append(source[order])
+            lists.append(np.arange(first_id, first_id + spec.candidates))
             scores.append(retrieval[order])
-            labels.append(grades[order])
+            labels.append(test.labels[source[order]])
 
+        # Product id i is a copy of test row rows[i]: one product per slot.
+        stored = test.features[np.concatenate(rows)]
         groups = len(test.groups)
         trace_rng = synthetic.stream(spec, "trace")
         trace = trace_rng.choice(groups, size=spec.trace_length, p=synthetic.zipf_weights(groups, spec.zipf_exponent))
         return cls(
-            scenario, test.features, np.array(lists), np.array(scores),
+            scenario, stored, np.array(lists), np.array(scores),
             np.array(labels, dtype=np.int32), trace.astype(np.int32),
         )
 
@@ -142,18 +146,13 @@ def best_single_feature(data: RankingData) -> int:
     return int(np.argmax(correlation))
 
 
-def _candidate_list(rng, offsets, group, size, labels) -> tuple[np.ndarray, np.ndarray]:
-    start, end = offsets[group], offsets[group + 1]
-    own = np.arange(start, end)
+def _candidate_rows(rng, offsets, group: int, size: int) -> np.ndarray:
+    """Return ``size`` test rows of one group: each once, then drawn again."""
+    own = np.arange(offsets[group], offsets[group + 1])
     if len(own) >= size:
-        own = np.sort(rng.choice(own, size=size, replace=False))
-        return own, labels[own]
-
-    others = np.concatenate([np.arange(0, start), np.arange(end, offsets[-1])])
-    padding = rng.choice(others, size=size - len(own), replace=False)
-    ids = np.concatenate([own, padding])
-    grades = np.concatenate([labels[own], np.zeros(len(padding), dtype=labels.dtype)])
-    return ids, grades
+        return np.sort(rng.choice(own, size=size, replace=False))
+    extra = rng.choice(own, size=size - len(own), replace=True)
+    return np.concatenate([own, extra])
 
 
 def _widen(data: RankingData, width: int, absent: str) -> RankingData:
