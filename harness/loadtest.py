@@ -131,6 +131,7 @@ def _run_steps(plan: LoadPlan, configs: list[str], url: str, requests_file: Path
     steps: list[dict] = []
     stopped = "every step ran"
     for number, users in enumerate(plan.users):
+        # --users counts users per configuration; Locust gets them all.
         spawn_rate = plan.spawn_rate or float(users)
         raw_dir = folder / "raw" / f"step-{number:02d}"
         csv_prefix = folder / f"locust-step{number:02d}"
@@ -161,7 +162,7 @@ def run_locust(url: str, users: int, spawn_rate: float, plan: LoadPlan, configs:
     }
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", url,
-        "-u", str(users), "-r", str(spawn_rate), "-t", f"{plan.step_duration_s:g}s",
+        "-u", str(users * len(configs)), "-r", str(spawn_rate * len(configs)), "-t", f"{plan.step_duration_s:g}s",
         "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
     ]
     if plan.processes > 1:

@@ -1,16 +1,21 @@
-"""The Locust user of ``rerank-bench load``: POST /rank, configurations interleaved.
+"""The Locust user of ``rerank-bench load``: POST /rank, configurations side by side.
 
 Settings come from the JSON in ``RERANK_BENCH_LOAD``:
 
     requests_file   JSON list of {"retailer_id", "query"} (the scenario's trace)
-    configs         configuration names; request n goes to configs[n % len(configs)]
+    configs         configuration names; user n sends every request to configs[n % len(configs)]
     k               products per response
     raw_dir         folder for the raw latency files
     max_requests    requests each Locust process sends before it stops
     final_stats_file  where the local or master process writes Locust's final statistics
 
-Each trace request is sent once to every configuration in turn, so every
-configuration gets the same queries under the same load.
+Users are split evenly among the configurations, and each configuration's
+users walk the trace in the same order, so every configuration gets the
+same queries and the same number of users at the same time. Each
+configuration's throughput then depends on its own speed, which a
+per-request alternation would hide: it gives every configuration the same
+request count. With ``--processes``, each Locust process splits its own
+users, so an odd count per process gives one configuration an extra user.
 
 Locust rounds response times into buckets before its percentiles (to 10 ms
 between 100 ms and 1 s, see ``locust.stats.bucket_response_time``), so each
@@ -42,6 +47,8 @@ from harness.server_timing import parse_header
 SETTINGS_VARIABLE = "RERANK_BENCH_LOAD"
 CONFIG_HEADER = "X-Rerank-Config"  # the same header harness.service reads
 _counter = itertools.count()
+_user_numbers = itertools.count()
+_trace_positions: dict[str, itertools.count] = {}
 
 
 @cache
@@ -120,15 +127,19 @@ class RankUser(FastHttpUser):
 
     wait_time = constant(0)
 
+    def on_start(self) -> None:
+        configs = settings()["configs"]
+        self.config = configs[next(_user_numbers) % len(configs)]
+        _trace_positions.setdefault(self.config, itertools.count())
+
     @task
     def rank(self) -> None:
         number = next(_counter)
         if number >= settings()["max_requests"]:
             self._stop_at_request_limit()
 
-        configs = settings()["configs"]
-        config = configs[number % len(configs)]
-        request = trace()[(number // len(configs)) % len(trace())]
+        config = self.config
+        request = trace()[next(_trace_positions[config]) % len(trace())]
         body = {"retailer_id": request["retailer_id"], "query": request["query"], "k": settings()["k"]}
 
         with self.client.post(

@@ -32,7 +32,7 @@ def parse_users(text: str) -> tuple[int, ...]:
     help="Configuration to load, interleaved request by request with the others; repeat it. Default: run.configs of the scenario.",
 )
 @click.option("--users", default="4", show_default=True, metavar="N[,N...]",
-              help="Concurrent Locust users; a comma list runs one step per count until p95 exceeds the target or errors appear.")
+              help="Concurrent Locust users per configuration; a comma list runs one step per count until p95 exceeds the target or errors appear.")
 @click.option("--spawn-rate", type=click.FloatRange(min=0.1), default=None, help="Users started per second. Default: a step's users within 1 s.")
 @click.option("--duration", type=click.FloatRange(min=1, max=3600), default=30.0, show_default=True, help="Seconds per step.")
 @click.option("--max-requests", type=click.IntRange(min=1), default=10_000, show_default=True,
