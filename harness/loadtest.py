@@ -135,7 +135,7 @@ def _run_steps(plan: LoadPlan, configs: list[str], url: str, requests_file: Path
         spawn_rate = plan.spawn_rate or float(users)
         raw_dir = folder / "raw" / f"step-{number:02d}"
         csv_prefix = folder / f"locust-step{number:02d}"
-        log.info("step %d: %d users for %g s against %s", number, users, plan.step_duration_s, url)
+        log.info("step %d: %d users per configuration for %g s against %s", number, users, plan.step_duration_s, url)
         run_locust(url, users, spawn_rate, plan, configs, requests_file, raw_dir, csv_prefix)
 
         records = load_stats.read_raw(raw_dir)

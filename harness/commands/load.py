@@ -44,18 +44,24 @@ def parse_users(text: str) -> tuple[int, ...]:
 @click.option("--host", "target", default=None, metavar="URL",
               help="Load a running service on a loopback address (e.g. http://127.0.0.1:8000) instead of starting one.")
 @workers_option
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Pipelines running at once in one service worker; above 1, a fast configuration's requests "
+                   "need not wait behind a slow one's.")
+@click.option("--max-in-flight", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Requests in flight per service worker before it answers 503.")
 @click.option("--run-id", default=None, help="Name of the results folder. Default: time and scenario name.")
 @redis_option
 @cache_option
 @results_option
-def command(scenario, configs, users, spawn_rate, duration, max_requests, all_steps, processes, k, target, workers, run_id,
-            redis_url, cache_dir, results_dir) -> None:
-    """Load-test the rerank service of SCENARIO with Locust, configurations interleaved."""
+def command(scenario, configs, users, spawn_rate, duration, max_requests, all_steps, processes, k, target, workers,
+            threads, max_in_flight, run_id, redis_url, cache_dir, results_dir) -> None:
+    """Load-test the rerank service of SCENARIO with Locust, configurations side by side."""
     loaded = load_scenario(scenario)
     if k > loaded.workload.top_k:
         raise HarnessError(f"invalid -k {k}: the service returns at most workload.top_k = {loaded.workload.top_k} products; lower -k")
     plan = LoadPlan(parse_users(users), spawn_rate, duration, max_requests, processes, k, stop_at_target=not all_steps)
-    service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir))
+    extra = ("--threads", str(threads), "--max-in-flight", str(max_in_flight))
+    service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir), extra_args=extra)
     names = list(configs or loaded.run.configs)
     result, folder = run_load(loaded, names, plan, target, service, results_dir, run_id)
 

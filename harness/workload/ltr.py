@@ -1,10 +1,9 @@
 """Real learning-to-rank data as a ``Workload``.
 
 The model trains on the training file. Each test query group becomes one
-benchmark query whose candidate list is drawn from the group's own rows:
-every row once, then rows drawn again with replacement up to the scenario's
-candidate count (a group larger than that count is sampled without
-replacement). Each slot becomes a product of its own in Redis, a copy of
+benchmark query whose candidate list is drawn from the group's own rows.
+Every row comes once, then rows are drawn again with replacement up to the
+scenario's candidate count; a larger group is sampled without replacement. Each slot becomes a product of its own in Redis, a copy of
 its row with the row's real label, so every label is a judgement for that
 query and candidate lists keep the scenario's size.
 
