@@ -60,7 +60,8 @@ def main() -> None:
     except click.UsageError as exc:
         # One line like every other error; click's own form adds a usage block.
         command = exc.ctx.command_path if exc.ctx else "rerank-bench"
-        click.echo(f"rerank-bench: error: {exc.format_message()}; see '{command} --help'", err=True)
+        message = exc.format_message().rstrip(".")
+        click.echo(f"rerank-bench: error: {message}; see '{command} --help'", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         click.echo(f"rerank-bench: error: {exc.format_message()}", err=True)

@@ -92,7 +92,7 @@ def write_report(runs: list[Run], output: Path) -> tuple[Path, Path]:
     text = output / "visual-report.md"
     write_text_atomic(page, html_page(runs, drawn, output))
     write_text_atomic(text, markdown_report(runs, drawn, output))
-    log.info("report of %d runs written to %s", len(runs), page)
+    log.info("report of %d run%s written to %s", len(runs), "" if len(runs) == 1 else "s", page)
     return page, text
 
 

@@ -13,8 +13,9 @@ import numpy as np
 
 from harness.optimization import Optimization, register
 from harness.pipeline import RequestContext
-from harness.settings_checks import check_positive
+from harness.settings_checks import check_positive, warn_if_no_effect
 from harness.stored_reads import ensure_tail_stage
+
 
 
 class PruneCandidates:
@@ -47,6 +48,8 @@ class CandidatePruning(Optimization):
         super().__init__(settings, scenario_path)
         check_positive(self.name, "keep", self.settings["keep"], scenario_path)
 
+
     def apply(self, builder, runtime):
+        warn_if_no_effect(self.name, self.settings["keep"], runtime)
         builder.insert_after("retrieve", PruneCandidates(self.settings["keep"]))
         ensure_tail_stage(builder, runtime)

@@ -29,7 +29,7 @@ import numpy as np
 from harness import features as marketplace_features
 from harness.optimization import Optimization, register
 from harness.pipeline import RequestContext
-from harness.settings_checks import check_positive
+from harness.settings_checks import check_positive, warn_if_no_effect
 from harness.stages.assemble import AssemblePerCandidate
 from harness.stored_reads import (
     AssembleSubset,
@@ -158,6 +158,7 @@ class Cascade(Optimization):
 
     def prepare(self, runtime):
         settings = self.settings
+        warn_if_no_effect(self.name, settings["keep"], runtime)
         self.columns, self.stored_columns = cheap_columns(runtime, settings["features"], settings["stored_features"])
         self.booster, _ = subset_model(runtime, self.name, self.columns, settings["trees"], settings["max_depth"])
         # One thread: on 2 busy cores, waking an OpenMP pool can cost more

@@ -44,11 +44,11 @@ def parse_users(text: str) -> tuple[int, ...]:
 @click.option("--host", "target", default=None, metavar="URL",
               help="Load a running service on a loopback address (e.g. http://127.0.0.1:8000) instead of starting one.")
 @workers_option
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Pipelines running at once in one service worker; above 1, a fast configuration's requests "
-                   "need not wait behind a slow one's.")
-@click.option("--max-in-flight", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Requests in flight per service worker before it answers 503.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Pipelines running at once in one service worker. Default: one per configuration, so a fast "
+                   "configuration's requests do not wait behind a slow one's.")
+@click.option("--max-in-flight", type=click.IntRange(min=1), default=None,
+              help="Requests in flight per service worker before it answers 503. Default: 4 per pipeline thread.")
 @click.option("--run-id", default=None, help="Name of the results folder. Default: time and scenario name.")
 @redis_option
 @cache_option
@@ -60,15 +60,23 @@ def command(scenario, configs, users, spawn_rate, duration, max_requests, all_st
     if k > loaded.workload.top_k:
         raise HarnessError(f"invalid -k {k}: the service returns at most workload.top_k = {loaded.workload.top_k} products; lower -k")
     plan = LoadPlan(parse_users(users), spawn_rate, duration, max_requests, processes, k, stop_at_target=not all_steps)
+    names = list(configs or loaded.run.configs)
+    threads = threads or len(names)
+    max_in_flight = max_in_flight or 4 * threads
     extra = ("--threads", str(threads), "--max-in-flight", str(max_in_flight))
     service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir), extra_args=extra)
-    names = list(configs or loaded.run.configs)
     result, folder = run_load(loaded, names, plan, target, service, results_dir, run_id)
 
     console = Console()
     for config, point in result["load"]["saturation"].items():
-        console.print(f"{config}: highest rps meeting p95 target {point['max_rps_meeting_target']}, errors start at {point['errors_start_rps']}")
+        meeting = _rps(point["max_rps_meeting_target"])
+        errors = _rps(point["errors_start_rps"])
+        console.print(f"{config}: highest rps meeting the p95 target {meeting}, errors start at {errors}")
     console.print(f"results: {Path(folder) / 'result.json'} and {Path(folder) / 'report.md'}")
+
+
+def _rps(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.2f}"
 
 
 command.name = "load"

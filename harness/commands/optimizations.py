@@ -18,14 +18,17 @@ def command() -> None:
     for column in ("name", "stages", "kind", "available", "conflicts with", "description"):
         table.add_column(column, overflow="fold")
 
-    for name, cls in registry().items():
+    known = registry()
+    for name, cls in known.items():
         reason = cls.unavailable_reason()
+        # A conflict declared on either side applies both ways.
+        conflicts = sorted(set(cls.conflicts) | {other for other, o in known.items() if name in o.conflicts})
         table.add_row(
             name,
             ", ".join(cls.stages),
             "lossless" if cls.lossless else "lossy",
             "yes" if reason is None else f"no: {reason}",
-            ", ".join(cls.conflicts) or "-",
+            ", ".join(conflicts) or "-",
             cls.description,
         )
     # A redirected listing keeps its full width instead of wrapping at 80 columns.
