@@ -48,7 +48,7 @@ def parse_users(text: str) -> tuple[int, ...]:
               help="Pipelines running at once in one service worker. Default: one per configuration, so a fast "
                    "configuration's requests do not wait behind a slow one's.")
 @click.option("--max-in-flight", type=click.IntRange(min=1), default=None,
-              help="Requests in flight per service worker before it answers 503. Default: 4 per pipeline thread.")
+              help="Requests in flight per service worker before it returns 503. Default: 4 per pipeline thread.")
 @click.option("--run-id", default=None, help="Name of the results folder. Default: time and scenario name.")
 @redis_option
 @cache_option
