@@ -8,7 +8,6 @@ p95 is kept beside them for comparison. This module must not import
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any

@@ -35,7 +35,8 @@ class Optimization:
     lossless: ClassVar[bool]
     conflicts: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[tuple[str, ...]] = ()  # importable module names
-    # Settings read from the scenario's [optimizations.<name>] table.
+    # Settings read from the scenario's [optimizations.<name>] table; numeric
+    # ones are checked to be positive (whole when the default is an int).
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, settings: dict[str, Any] | None = None, scenario_path: str = ""):
@@ -48,6 +49,16 @@ class Optimization:
                 f"valid keys: {valid}"
             )
         self.settings = self.defaults | settings
+        self._check_numbers(scenario_path)
+
+    def _check_numbers(self, scenario_path: str) -> None:
+        # Every numeric setting is a size, count, limit or duration, so it
+        # must be positive, and whole where its default is whole.
+        from harness.settings_checks import check_positive
+
+        for key, default in self.defaults.items():
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                check_positive(self.name, key, self.settings[key], scenario_path, integer=isinstance(default, int))
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

@@ -14,7 +14,7 @@ Safety: the worker connection is used by one thread only, one chunk at a
 time, and a request never returns while a chunk it started is still
 reading (``_settle``). A socket timeout (``timeout_s``) makes redis-py
 close that connection, so no reply of an abandoned read can reach a later
-request; retries are off, so a timeout fails the request at once.
+request. Retries are off, so a timeout fails the request at once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from redis.retry import Retry
 
 from harness.optimization import Optimization, register
 from harness.pipeline import RequestContext
-from harness.settings_checks import check_positive
 from harness.stored_reads import assemble_rows, reader_of, request_info
 from harness.workload.base import max_retrieval_score
 
@@ -106,11 +105,6 @@ class AsyncOverlap(Optimization):
     stages = ("overlap",)
     lossless = True
     defaults = {"chunk_size": 250, "timeout_s": 30.0}
-
-    def __init__(self, settings=None, scenario_path=""):
-        super().__init__(settings, scenario_path)
-        check_positive(self.name, "chunk_size", self.settings["chunk_size"], scenario_path)
-        check_positive(self.name, "timeout_s", self.settings["timeout_s"], scenario_path, integer=False)
 
     def apply(self, builder, runtime):
         reader = reader_of(builder, runtime)

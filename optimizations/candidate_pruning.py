@@ -13,7 +13,7 @@ import numpy as np
 
 from harness.optimization import Optimization, register
 from harness.pipeline import RequestContext
-from harness.settings_checks import check_positive, warn_if_no_effect
+from harness.settings_checks import warn_if_no_effect
 from harness.stored_reads import ensure_tail_stage
 
 
@@ -43,11 +43,6 @@ class CandidatePruning(Optimization):
     stages = ("prune", "tail")
     lossless = False
     defaults = {"keep": 500}
-
-    def __init__(self, settings=None, scenario_path=""):
-        super().__init__(settings, scenario_path)
-        check_positive(self.name, "keep", self.settings["keep"], scenario_path)
-
 
     def apply(self, builder, runtime):
         warn_if_no_effect(self.name, self.settings["keep"], runtime)

@@ -29,7 +29,7 @@ import numpy as np
 from harness import features as marketplace_features
 from harness.optimization import Optimization, register
 from harness.pipeline import RequestContext
-from harness.settings_checks import check_positive, warn_if_no_effect
+from harness.settings_checks import warn_if_no_effect
 from harness.stages.assemble import AssemblePerCandidate
 from harness.stored_reads import (
     AssembleSubset,
@@ -150,11 +150,6 @@ class Cascade(Optimization):
     stages = ("prefilter", "fetch", "assemble", "tail")
     lossless = False
     defaults = {"keep": 200, "features": 20, "stored_features": 6, "trees": 40, "max_depth": 4}
-
-    def __init__(self, settings=None, scenario_path=""):
-        super().__init__(settings, scenario_path)
-        for key in self.defaults:
-            check_positive(self.name, key, self.settings[key], scenario_path)
 
     def prepare(self, runtime):
         settings = self.settings

@@ -12,7 +12,6 @@ after those. ``metrics`` reports the hit rate of the timed requests.
 
 from harness.feature_cache import CachedReader, FeatureCache
 from harness.optimization import Optimization, register
-from harness.settings_checks import check_positive
 from harness.stored_reads import reader_of, use_reader
 
 MIB = 1024 * 1024
@@ -24,12 +23,10 @@ class FeatureCacheOptimization(Optimization):
     description = "cache decoded feature vectors in process (LRU, byte budget, TTL, version check)"
     stages = ("fetch",)
     lossless = True
-    defaults = {"max_mb": 64, "ttl_s": 300.0}
+    defaults = {"max_mb": 64.0, "ttl_s": 300.0}
 
     def __init__(self, settings=None, scenario_path=""):
         super().__init__(settings, scenario_path)
-        check_positive(self.name, "max_mb", self.settings["max_mb"], scenario_path, integer=False)
-        check_positive(self.name, "ttl_s", self.settings["ttl_s"], scenario_path, integer=False)
         self.cache = FeatureCache(int(self.settings["max_mb"] * MIB), float(self.settings["ttl_s"]))
 
     def apply(self, builder, runtime):

@@ -14,7 +14,6 @@ layout and fetch optimizations and before the scorers.
 """
 
 from harness.optimization import Optimization, register
-from harness.settings_checks import check_positive
 from harness.stored_reads import HashReader, is_packed_fetch, use_reader
 from harness.stages.fetch import FetchPerCandidate
 from harness.stages.score import ScoreBatched, ScorePerCandidate
@@ -28,10 +27,6 @@ class FeatureSelection(Optimization):
     stages = ("fetch", "score")
     lossless = False
     defaults = {"features": 100}
-
-    def __init__(self, settings=None, scenario_path=""):
-        super().__init__(settings, scenario_path)
-        check_positive(self.name, "features", self.settings["features"], scenario_path)
 
     def prepare(self, runtime):
         ranked = columns_by_gain(runtime.booster, runtime.workload.feature_names)

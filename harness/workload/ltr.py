@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.errors import HarnessError
 from harness.features import RequestInfo
 from harness.scenario import Scenario
 from harness.workload import synthetic
