@@ -208,6 +208,12 @@ class RankService:
             if not runtime.store.is_loaded("hash", runtime.workload.stored.shape[0]):
                 log.warning("feature store in Redis is empty, reloading it [pid %d]", os.getpid())
                 load_store(runtime.store, runtime.artifacts)
+                # Other layouts (packed, quantized, the cascade's) went with
+                # the restart too; each optimization's prepare reloads its
+                # own when the marker is missing and reuses cached models.
+                for config in self.session.configs:
+                    for optimization in config.optimizations:
+                        optimization.prepare(runtime)
             self._store_ok = True
             self._store_checked_at = time.monotonic()
 

@@ -16,9 +16,9 @@ class PackedFeatures(Optimization):
     def prepare(self, runtime):
         from harness.layouts import load_packed_layout
 
-        if not runtime.shared.get("packed_layout_loaded"):
-            load_packed_layout(runtime.store, runtime.workload.stored)
-            runtime.shared["packed_layout_loaded"] = True
+        # The Redis marker says whether the layout is there, so a store that
+        # came back empty after a restart is loaded again.
+        load_packed_layout(runtime.store, runtime.workload.stored)
 
     def apply(self, builder, runtime):
         from harness.layouts import PACKED, FetchBinary, decode_packed, packed_absent_row

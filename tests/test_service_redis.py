@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 
 import pytest
@@ -89,3 +91,23 @@ def test_healthz_is_503_until_loaded(smoke_scenario, cache_dir, restartable_redi
     assert loading.json()["status"] == "loading"
     assert not_ready_rank.status_code == 503
     assert ready.json()["status"] == "ready"
+
+
+def test_restart_reloads_packed_layout(smoke_scenario, cache_dir, restartable_redis):
+    packed = "packed_features+batched_scoring"
+    settings = dataclasses.replace(
+        smoke_settings(smoke_scenario, restartable_redis.url, cache_dir), configs=("baseline", packed)
+    )
+    with running_service(settings) as url:
+        before = rank(url, packed).json()["products"]
+
+        restartable_redis.stop()
+        failed = rank(url, packed)  # the failure makes the worker check the store at once
+        restartable_redis.start()  # empty: every layout must be loaded again
+        wait_for_status(lambda: health(url), 200)
+        baseline_after = wait_for_status(lambda: rank(url, "baseline"), 200).json()["products"]
+        after = wait_for_status(lambda: rank(url, packed), 200).json()["products"]
+
+    assert failed.status_code == 503
+    assert after == before
+    assert [p["product_id"] for p in after] == [p["product_id"] for p in baseline_after]
