@@ -50,7 +50,7 @@ def analyze(raw: RawRun, scenario: Scenario, judge: QualityJudge) -> list[dict[s
 def _analyze_one(
     entry: Samples, baseline: Samples | None, raw: RawRun, scenario: Scenario, judge, common: set[int]
 ) -> dict:
-    spec, targets = scenario.run, scenario.targets
+    spec = scenario.run
     total = np.array(entry.total_ns)
     summary = stats.summarize(total)
     ci = stats.p95_interval(total, spec.bootstrap_resamples)
@@ -75,7 +75,8 @@ def _analyze_one(
     result["quality"] = _quality(sorted(common), entry, baseline, raw, judge)
     result["verdicts"], result["uncertain_verdicts"] = _verdicts(summary.p95_ms, ci, speedup, scenario, warnings)
     result["warnings"] = warnings
-    metrics = {o.name: o.metrics() for o in entry.config.optimizations if o.metrics() is not None}
+    counters = {o.name: o.metrics() for o in entry.config.optimizations}
+    metrics = {name: values for name, values in counters.items() if values is not None}
     if metrics:
         result["metrics"] = metrics
     return result

@@ -14,6 +14,15 @@ console = Console(stderr=True)
 enabled = sys.stderr.isatty()
 
 
+def stdout_console() -> Console:
+    """Return a console for results on standard output.
+
+    Redirected output keeps a wide table instead of wrapping at rich's
+    default of 80 columns for a non-terminal.
+    """
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
 @contextlib.contextmanager
 def task(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """Show one progress bar and yield a function that advances it."""

@@ -85,6 +85,7 @@ def run_comparison(
     step_requests: dict[int, Request] = {}
     stopped = None
     step = 0
+    current: tuple[Request, Configuration] | None = None  # what ran when a failure struck
 
     try:
         _warm_up(pipelines, requests, spec.warmup)
@@ -97,21 +98,27 @@ def run_comparison(
             rotation = step % len(samples)
             for entry in samples[rotation:] + samples[:rotation]:
                 if entry.needs_more(spec):
-                    stopped = f"request {step} (trace position {request.index}) in configuration {entry.config.name}"
+                    current = (request, entry.config)
                     context, timings = entry.pipeline.run(request)
                     entry.record(step, timings, context.ranking)
                     if advance:
                         advance(min(sum(timings) / 1e9, spec.time_budget_s))
             step += 1
-        stopped = None
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        stopped = f"Redis failed at {stopped or 'warm-up'}: {exc}"
+        stopped = f"Redis failed at {_position(step, current)}: {exc}"
         log.warning("run stopped early: %s", stopped)
     except KeyboardInterrupt:
-        stopped = f"interrupted by Ctrl-C or SIGTERM at {stopped or 'warm-up'}"
+        stopped = f"interrupted by Ctrl-C or SIGTERM at {_position(step, current)}"
         log.warning("run stopped early: %s", stopped)
 
     return RawRun(samples, step_requests, stopped is None, stopped, time.monotonic() - started)
+
+
+def _position(step: int, current: tuple[Request, Configuration] | None) -> str:
+    if current is None:
+        return "warm-up"
+    request, config = current
+    return f"request {step} (trace position {request.index}) in configuration {config.name}"
 
 
 def _warm_up(pipelines: list[Pipeline], requests: list[Request], count: int) -> None:

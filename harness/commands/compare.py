@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from harness.commands._options import cache_option, rebuild_option, redis_option, results_option, scenario_argument
 from harness.compare import run_compare
-from rich.console import Console
 from harness.report import print_table
 from harness.scenario import load_scenario
+from harness.progress import stdout_console
 
 
 @click.command()
@@ -31,8 +29,7 @@ def command(scenario, configs, time_budget, min_samples, run_id, redis_url, cach
     loaded = load_scenario(scenario)
     loaded = _override_run(loaded, time_budget, min_samples)
     result, folder = run_compare(loaded, list(configs) or None, redis_url, cache_dir, results_dir, run_id, rebuild)
-    # A redirected table keeps its full width instead of wrapping at 80 columns.
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = stdout_console()
     print_table(result, console)
     console.print(f"results: {folder / 'result.json'} and {folder / 'report.md'}")
 

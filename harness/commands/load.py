@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from harness.commands._options import cache_option, redis_option, results_option, scenario_argument
 from harness.commands.serve import workers_option
 from harness.errors import HarnessError
 from harness.loadtest import LoadPlan, ServiceSpec, run_load
 from harness.scenario import load_scenario
+from harness.progress import stdout_console
 
 
 def parse_users(text: str) -> tuple[int, ...]:
@@ -67,7 +67,7 @@ def command(scenario, configs, users, spawn_rate, duration, max_requests, all_st
     service = ServiceSpec(workers=workers, redis_url=redis_url, cache=Path(cache_dir), extra_args=extra)
     result, folder = run_load(loaded, names, plan, target, service, results_dir, run_id)
 
-    console = Console()
+    console = stdout_console()
     for config, point in result["load"]["saturation"].items():
         meeting = _rps(point["max_rps_meeting_target"])
         errors = _rps(point["errors_start_rps"])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
-from rich.console import Console
 from rich.table import Table
 
 from harness.optimization import registry
+from harness.progress import stdout_console
 
 
 @click.command()
@@ -31,8 +29,7 @@ def command() -> None:
             ", ".join(conflicts) or "-",
             cls.description,
         )
-    # A redirected listing keeps its full width instead of wrapping at 80 columns.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    stdout_console().print(table)
 
 
 command.name = "optimizations"

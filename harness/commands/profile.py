@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from harness import profiling
 from harness.commands._options import cache_option, redis_option, results_option, scenario_argument
@@ -14,6 +13,7 @@ from harness.errors import HarnessError
 from harness.results import write_text_atomic
 from harness.scenario import load_scenario
 from harness.session import parse_configurations
+from harness.progress import stdout_console
 
 
 @click.command()
@@ -43,26 +43,26 @@ def command(scenario, config, formats, requests, seconds, rate, native, run_id, 
 
     folder = results_dir / (run_id or f"{time.strftime('%Y%m%d-%H%M%S')}-{loaded.name}-profile")
     outputs = {fmt: folder / f"profile-{name}.{profiling.FORMATS[fmt]}" for fmt in formats}
-    _refuse_overwrite(list(outputs.values()))
+    _reject_existing(list(outputs.values()))
     folder.mkdir(parents=True, exist_ok=True)
 
     target = profiling.Target(Path(loaded.path), name, cache_dir, redis_url, requests, seconds)
     counts = {fmt: profiling.record(py_spy, target, output, fmt, rate, native) for fmt, output in outputs.items()}
 
-    console = Console()
+    console = stdout_console()
     for output in outputs.values():
         console.print(f"wrote {output}")
     if "speedscope" in outputs:
         _write_summary(outputs["speedscope"], folder, name, loaded.name, counts["speedscope"], console)
 
 
-def _refuse_overwrite(paths: list[Path]) -> None:
+def _reject_existing(paths: list[Path]) -> None:
     for path in paths:
         if path.exists():
             raise HarnessError(f"profile {path} already exists; choose another --run-id or --config")
 
 
-def _write_summary(speedscope: Path, folder: Path, config: str, scenario: str, requests, console: Console) -> None:
+def _write_summary(speedscope: Path, folder: Path, config: str, scenario: str, requests, console) -> None:
     summary = profiling.summarize_speedscope(speedscope)
     text = profiling.summary_markdown(summary, config, scenario, requests)
     path = folder / f"profile-summary-{config}.md"

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from harness import html_report
+from harness.progress import stdout_console
 
 
 @click.command()
@@ -22,7 +22,7 @@ def command(runs, output) -> None:
     output = output or _default_output(loaded)
     page, text = html_report.write_report(loaded, output)
 
-    console = Console()
+    console = stdout_console()
     for line in html_report.comparability(loaded):
         console.print(f"[yellow]warning:[/yellow] {line}")
     console.print(f"report: {page} and {text}")

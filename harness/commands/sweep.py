@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from harness import sweep
 from harness.commands._options import cache_option, redis_option, results_option, scenario_argument
 from harness.commands.compare import _override_run
 from harness.scenario import load_scenario
+from harness.progress import stdout_console
 
 
 @click.command()
@@ -31,7 +31,7 @@ def command(scenario, param, configs, time_budget, min_samples, run_id, redis_ur
     loaded = _override_run(load_scenario(scenario), time_budget, min_samples)
     result, folder = sweep.run_sweep(loaded, name, values, list(configs) or None, redis_url, cache_dir, results_dir, run_id)
 
-    console = Console()
+    console = stdout_console()
     console.print(sweep.sweep_markdown(result))
     console.print(f"results: {folder / 'result.json'} and {folder / 'report.md'}")
 
