@@ -1,10 +1,11 @@
 """rerank-bench: a latency harness for a search rerank path.
 
-The package is split by concept: ``scenario`` loads and checks TOML files,
-``workload`` generates or loads the data, ``artifacts`` caches what is built
-from it, ``redis_server`` and ``feature_store`` own Redis, ``retrieval`` wraps
-Tantivy, ``pipeline`` and ``stages`` hold the rerank path, ``runner`` times it,
-``stats`` and ``quality`` summarize, ``results`` and ``report`` write output.
+The package is split by concept, one module per idea. ``scenario`` loads
+and checks TOML files, and ``workload`` generates or loads the data, which
+``artifacts`` caches. ``redis_server`` and ``feature_store`` own Redis, and
+``retrieval`` wraps Tantivy. ``pipeline`` and ``stages`` contain the rerank
+path, and ``runner`` times it. ``stats``, ``quality`` and ``analysis``
+summarize a run, and ``results`` and ``report`` write its output.
 """
 
 import os

@@ -16,7 +16,7 @@ write stream means no hits at all.
 
 Reading versions before values keeps the cache safe against a write that
 lands between the two reads: the entry then stores new values under the
-old version, so the next request sees a newer version and reads again.
+old version, so the next request finds a newer version and reads again.
 The opposite order could store old values under the new version and
 serve them until they expire.
 """

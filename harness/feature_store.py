@@ -86,7 +86,7 @@ def encode_value(value: float) -> bytes:
     """Encode one float32 feature value as the text a feature store keeps.
 
     ``repr`` of the value widened to float64 parses back to exactly the same
-    float32, so every layout and parser sees identical numbers.
+    float32, so every layout and parser reads identical numbers.
     """
     return repr(value).encode()
 

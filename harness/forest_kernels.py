@@ -4,7 +4,7 @@ One prediction kernel serves raw float32 inputs and integer bin codes
 (``harness.quantize``). A split goes left when ``value < threshold``, and a
 missing value (NaN, or the feature's missing code) goes the node's default
 direction. The kernel walks ``ROWS`` rows through one tree together, level by
-level, so the CPU overlaps their independent memory loads; it visits trees in
+level, so the CPU overlaps their independent memory loads. It visits trees in
 order for each block of ``BLOCK`` rows, so the block's rows stay in cache
 while every tree passes over them.
 

@@ -11,8 +11,8 @@ the default direction.
 ``QuantizedModel`` splits the model input into two parts:
 
 - stored columns the model splits on, encoded once at load time and kept in
-  Redis as uint8 codes (uint16 when a feature has more than 254 thresholds);
-  stored columns no tree reads are left out of the layout;
+  Redis as uint8 codes (uint16 when a feature has more than 254 thresholds).
+  Stored columns that no tree reads are left out of the layout;
 - live columns, encoded per request: the request columns (retailer, query,
   interaction), computed from raw values first, and the few stored columns
   the interactions read as raw numbers (price, category, embedding), which

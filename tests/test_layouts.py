@@ -48,7 +48,7 @@ def fetch(store, stored, candidates):
 
 def test_packed_layout_keys_carry_prefix(store, stored):
     load_packed_layout(store, stored)
-    # The session's Redis also holds other workloads' layouts, each under
+    # The session's Redis also contains other workloads' layouts, each under
     # its own prefix, so only this store's keys are counted.
     keys = [key.decode() for key in store.client.scan_iter(match="*packed*")]
     ours = [key for key in keys if key.startswith(store.prefix)]

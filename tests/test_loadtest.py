@@ -34,11 +34,11 @@ def percentile_like_locust(values: list[float], share: float) -> int:
     buckets: dict[int, int] = {}
     for value in values:
         buckets[bucket_like_locust(value)] = buckets.get(bucket_like_locust(value), 0) + 1
-    wanted = int(len(values) * share)
+    expected_rank = int(len(values) * share)
     processed = 0
     for bucket in sorted(buckets, reverse=True):
         processed += buckets[bucket]
-        if len(values) - processed <= wanted:
+        if len(values) - processed <= expected_rank:
             return bucket
     return 0
 

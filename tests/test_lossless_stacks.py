@@ -1,9 +1,9 @@
 """Every lossless optimization of this set, alone and stacked: baseline rankings on every query.
 
-Runs each distinct (query, retailer) request of the smoke scenario and of
-the LightGBM learning-to-rank sample through the baseline and through each
-configuration, in one session per scenario, and compares rankings (which
-must be identical) and scores (equal within float32 rounding).
+Each distinct (query, retailer) request of the smoke scenario and of the
+LightGBM learning-to-rank sample runs through the baseline and through each
+configuration, in one session per scenario. Rankings must be identical and
+scores equal within float32 rounding.
 
 On the learning-to-rank sample (300 candidates per query), the fetch-only
 optimizations run stacked on ``batched_scoring``: alone they would repeat
